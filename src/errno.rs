@@ -1,0 +1,78 @@
+//! Error numbers scythe reports, in words, without a C library's strerror.
+
+use linux_raw_sys::errno::*;
+
+/// Exit status when COMMAND is not found, as shells use it.
+pub const NOT_FOUND: u8 = 127;
+/// Exit status when COMMAND is found but cannot be executed.
+pub const CANNOT_EXECUTE: u8 = 126;
+
+/// A short description of `errno`, as `strerror` would give it for the
+/// errors `fork`, `execve` and friends return; `None` for the rest (the
+/// caller prints the number).
+pub fn describe(errno: u32) -> Option<&'static str> {
+    Some(match errno {
+        EPERM => "Operation not permitted",
+        ENOENT => "No such file or directory",
+        EIO => "Input/output error",
+        E2BIG => "Argument list too long",
+        ENOEXEC => "Exec format error",
+        EAGAIN => "Resource temporarily unavailable",
+        ENOMEM => "Cannot allocate memory",
+        EACCES => "Permission denied",
+        EFAULT => "Bad address",
+        ENOTDIR => "Not a directory",
+        EISDIR => "Is a directory",
+        EINVAL => "Invalid argument",
+        ENFILE => "Too many open files in system",
+        EMFILE => "Too many open files",
+        ETXTBSY => "Text file busy",
+        ENAMETOOLONG => "File name too long",
+        ELOOP => "Too many levels of symbolic links",
+        ELIBBAD => "Accessing a corrupted shared library",
+        _ => return None,
+    })
+}
+
+/// scythe's exit status when `execve` of COMMAND failed with `errno`.
+pub fn exec_failure_status(errno: u32) -> u8 {
+    match errno {
+        ENOENT => NOT_FOUND,
+        _ => CANNOT_EXECUTE,
+    }
+}
+
+/// Whether an `execve` failure on one `PATH` entry means "try the next
+/// one", as `execvp` does: the file is not there, or the directory cannot
+/// be searched.
+pub fn try_next_path_entry(errno: u32) -> bool {
+    matches!(errno, ENOENT | ENOTDIR | EACCES | ENAMETOOLONG | ELOOP | ESTALE | ENODEV | ETIMEDOUT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shells_conventions_for_exec_failures() {
+        assert_eq!(exec_failure_status(ENOENT), 127);
+        assert_eq!(exec_failure_status(EACCES), 126);
+        assert_eq!(exec_failure_status(ENOEXEC), 126);
+        assert_eq!(exec_failure_status(ENOTDIR), 126);
+    }
+
+    #[test]
+    fn common_errors_have_words() {
+        assert_eq!(describe(ENOENT), Some("No such file or directory"));
+        assert_eq!(describe(EACCES), Some("Permission denied"));
+        assert_eq!(describe(9999), None);
+    }
+
+    #[test]
+    fn path_search_goes_on_only_past_missing_files() {
+        assert!(try_next_path_entry(ENOENT));
+        assert!(try_next_path_entry(EACCES));
+        assert!(!try_next_path_entry(ENOEXEC));
+        assert!(!try_next_path_entry(E2BIG));
+    }
+}

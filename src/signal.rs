@@ -1,0 +1,246 @@
+//! Signal numbers, their names, and sets of them.
+//!
+//! The numbering is Linux's generic one, shared by every architecture scythe
+//! builds for (x86, arm, aarch64, riscv); MIPS, SPARC and Alpha differ and are
+//! not targets.
+
+pub const SIGHUP: u8 = 1;
+pub const SIGINT: u8 = 2;
+pub const SIGQUIT: u8 = 3;
+pub const SIGKILL: u8 = 9;
+pub const SIGUSR1: u8 = 10;
+pub const SIGPIPE: u8 = 13;
+pub const SIGTERM: u8 = 15;
+pub const SIGCHLD: u8 = 17;
+pub const SIGCONT: u8 = 18;
+pub const SIGSTOP: u8 = 19;
+pub const SIGTSTP: u8 = 20;
+pub const SIGTTIN: u8 = 21;
+pub const SIGTTOU: u8 = 22;
+
+/// The highest signal number (the kernel's `_NSIG`).
+pub const MAX: u8 = 64;
+
+/// The first real-time signal *as programs see it*. The kernel starts at 32,
+/// but glibc keeps 32 and 33 for itself and reports `SIGRTMIN` as 34, as do
+/// `kill -l` and the programs scythe relays to; `RTMIN+2` means what they mean.
+pub const RTMIN: u8 = 34;
+pub const RTMAX: u8 = MAX;
+
+/// Names of signals 1 to 31, without the `SIG` prefix, in fixed-width
+/// slots of [`SLOT`] bytes padded with spaces (a table of `&str` would take
+/// three times the room in the binary).
+const NAMES: &[u8; 31 * SLOT] = b"\
+HUP   INT   QUIT  ILL   TRAP  ABRT  BUS   FPE   KILL  USR1  SEGV  USR2  \
+PIPE  ALRM  TERM  STKFLTCHLD  CONT  STOP  TSTP  TTIN  TTOU  URG   \
+XCPU  XFSZ  VTALRMPROF  WINCH IO    PWR   SYS   ";
+const SLOT: usize = 6;
+
+/// The name of signal 1 to 31, without `SIG`.
+fn plain_name(signal: u8) -> &'static [u8] {
+    let start = usize::from(signal.wrapping_sub(1)) * SLOT;
+    let slot = NAMES.get(start..start + SLOT).unwrap_or_default();
+    let len = slot.iter().position(|&b| b == b' ').unwrap_or(SLOT);
+    &slot[..len]
+}
+
+/// Other spellings that `kill -l` and libc headers accept.
+const ALIASES: [(&[u8], u8); 3] = [(b"IOT", 6), (b"POLL", 29), (b"CLD", SIGCHLD)];
+
+/// Parses a decimal number with no sign, as used for signals, exit codes and
+/// counts. Leading zeros are fine; anything above `max` is `None`.
+pub fn parse_number(text: &[u8], max: u32) -> Option<u32> {
+    if text.is_empty() {
+        return None;
+    }
+    let mut value: u32 = 0;
+    for &byte in text {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u32::from(byte - b'0'))?;
+        if value > max {
+            return None;
+        }
+    }
+    Some(value)
+}
+
+/// Parses a signal given as a number (`15`, and `0` for "no signal") or a
+/// name in any case, with or without `SIG` (`TERM`, `SIGTERM`, `sigterm`,
+/// `RTMIN`, `RTMIN+2`, `SIGRTMAX-1`).
+pub fn parse(text: &[u8]) -> Option<u8> {
+    if let Some(number) = parse_number(text, u32::from(MAX)) {
+        return Some(number as u8);
+    }
+    let name = strip_prefix_ignore_case(text, b"SIG").unwrap_or(text);
+    if let Some(signal) = (1..=31).find(|&signal| same_ignoring_case(name, plain_name(signal))) {
+        return Some(signal);
+    }
+    if let Some(&(_, number)) = ALIASES.iter().find(|(alias, _)| same_ignoring_case(name, alias)) {
+        return Some(number);
+    }
+    parse_realtime(name)
+}
+
+/// `RTMIN`, `RTMIN+N`, `RTMAX`, `RTMAX-N`, within the real-time range.
+fn parse_realtime(name: &[u8]) -> Option<u8> {
+    let (base, rest) = if let Some(rest) = strip_prefix_ignore_case(name, b"RTMIN") {
+        (RTMIN, rest)
+    } else {
+        (RTMAX, strip_prefix_ignore_case(name, b"RTMAX")?)
+    };
+    let span = u32::from(RTMAX - RTMIN);
+    match rest {
+        [] => Some(base),
+        [b'+', offset @ ..] if base == RTMIN => Some(RTMIN + parse_number(offset, span)? as u8),
+        [b'-', offset @ ..] if base == RTMAX => Some(RTMAX - parse_number(offset, span)? as u8),
+        _ => None,
+    }
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    let (head, rest) = text.split_at_checked(prefix.len())?;
+    same_ignoring_case(head, prefix).then_some(rest)
+}
+
+/// `text` equals `upper` (in capitals) but for case. (core's
+/// `eq_ignore_ascii_case` comes precompiled for speed, ten times the size.)
+fn same_ignoring_case(text: &[u8], upper: &[u8]) -> bool {
+    text.len() == upper.len() && text.iter().zip(upper).all(|(t, u)| t.to_ascii_uppercase() == *u)
+}
+
+/// How a signal is written in scythe's messages: `SIGTERM`, `SIGRTMIN+2`,
+/// or `SIG32` for the two the C library keeps for itself.
+pub enum Name {
+    /// `SIG` followed by this.
+    Plain(&'static [u8]),
+    /// `SIGRTMIN+n`.
+    RealTime(u8),
+    /// `SIG` followed by the number.
+    Number(u8),
+}
+
+pub fn name(signal: u8) -> Name {
+    match signal {
+        1..=31 => Name::Plain(plain_name(signal)),
+        RTMIN..=RTMAX => Name::RealTime(signal - RTMIN),
+        _ => Name::Number(signal),
+    }
+}
+
+/// A set of signals in the kernel's layout: bit `n - 1` stands for signal `n`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct SigSet(u64);
+
+impl SigSet {
+    pub const EMPTY: SigSet = SigSet(0);
+
+    /// Every signal. The kernel quietly leaves SIGKILL and SIGSTOP out of
+    /// any mask it is given.
+    pub const FULL: SigSet = SigSet(u64::MAX);
+
+    pub const fn from_bits(bits: u64) -> SigSet {
+        SigSet(bits)
+    }
+
+    pub const fn bits(self) -> u64 {
+        self.0
+    }
+
+    pub const fn with(self, signal: u8) -> SigSet {
+        SigSet(self.0 | bit(signal))
+    }
+
+    pub const fn without(self, signal: u8) -> SigSet {
+        SigSet(self.0 & !bit(signal))
+    }
+
+    pub const fn contains(self, signal: u8) -> bool {
+        self.0 & bit(signal) != 0
+    }
+}
+
+const fn bit(signal: u8) -> u64 {
+    if signal >= 1 && signal <= MAX { 1 << (signal - 1) } else { 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_names_parse_alike() {
+        assert_eq!(parse(b"15"), Some(SIGTERM));
+        assert_eq!(parse(b"015"), Some(SIGTERM));
+        assert_eq!(parse(b"TERM"), Some(SIGTERM));
+        assert_eq!(parse(b"SIGTERM"), Some(SIGTERM));
+        assert_eq!(parse(b"sigterm"), Some(SIGTERM));
+        assert_eq!(parse(b"SigHup"), Some(SIGHUP));
+        assert_eq!(parse(b"SYS"), Some(31));
+        assert_eq!(parse(b"0"), Some(0));
+        assert_eq!(parse(b"64"), Some(64));
+    }
+
+    #[test]
+    fn aliases_parse() {
+        assert_eq!(parse(b"IOT"), Some(6));
+        assert_eq!(parse(b"SIGPOLL"), Some(29));
+        assert_eq!(parse(b"CLD"), Some(SIGCHLD));
+    }
+
+    #[test]
+    fn realtime_names_follow_the_c_library() {
+        assert_eq!(parse(b"RTMIN"), Some(34));
+        assert_eq!(parse(b"SIGRTMIN+2"), Some(36));
+        assert_eq!(parse(b"rtmin+30"), Some(64));
+        assert_eq!(parse(b"RTMAX"), Some(64));
+        assert_eq!(parse(b"RTMAX-1"), Some(63));
+        assert_eq!(parse(b"RTMAX-30"), Some(34));
+    }
+
+    #[test]
+    fn nonsense_is_refused() {
+        for bad in [
+            &b""[..],
+            b"65",
+            b"256",
+            b"4294967296",
+            b"-1",
+            b"+1",
+            b"TERMX",
+            b"SIG",
+            b"RTMIN+31",
+            b"RTMIN-1",
+            b"RTMAX+1",
+            b"RTMAX-31",
+            b"RTMIN+",
+            b"1.5",
+            b" 15",
+            b"\xff",
+        ] {
+            assert_eq!(parse(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn every_name_round_trips() {
+        for signal in 1..=MAX {
+            let text = match name(signal) {
+                Name::Plain(plain) => format!("SIG{}", String::from_utf8_lossy(plain)),
+                Name::RealTime(offset) => format!("SIGRTMIN+{offset}"),
+                Name::Number(number) => format!("{number}"),
+            };
+            assert_eq!(parse(text.as_bytes()), Some(signal), "{text}");
+        }
+    }
+
+    #[test]
+    fn sets_use_the_kernel_layout() {
+        let set = SigSet::EMPTY.with(SIGHUP).with(64);
+        assert_eq!(set.bits(), 1 | 1 << 63);
+        assert!(set.contains(64) && !set.contains(2));
+        assert_eq!(set.without(SIGHUP).bits(), 1 << 63);
+        assert_eq!(SigSet::EMPTY.with(0).with(65), SigSet::EMPTY);
+    }
+}
