@@ -1,0 +1,40 @@
+//! Writing scythe's few words: messages on stderr, help and version on stdout.
+//!
+//! A closed or broken stderr must never hurt: a failed write is dropped, and
+//! the SIGPIPE a broken pipe raises (blocked, so it waits) is taken back at
+//! once, so it is not mistaken for a signal to relay.
+
+use linux_raw_sys::general::__kernel_timespec;
+use rustix::io::Errno;
+use scythe::line::Line;
+use scythe::signal::{SIGPIPE, SigSet};
+
+use crate::sys;
+
+/// Writes a finished line to stderr.
+pub fn line(line: &mut Line) {
+    write_all(2, line.finish());
+}
+
+/// Writes text to stdout (`--help`, `--version`).
+pub fn stdout(text: &[u8]) {
+    write_all(1, text);
+}
+
+fn write_all(fd: i32, mut bytes: &[u8]) {
+    let fd = sys::standard_fd(fd);
+    while !bytes.is_empty() {
+        match rustix::io::write(fd, bytes) {
+            Ok(0) => return,
+            Ok(written) => bytes = bytes.get(written..).unwrap_or_default(),
+            Err(Errno::INTR) => {}
+            Err(Errno::PIPE) => {
+                let now = __kernel_timespec { tv_sec: 0, tv_nsec: 0 };
+                // The write raised SIGPIPE at this thread: take it back.
+                let _ = sys::take_signal(SigSet::EMPTY.with(SIGPIPE), Some(&now));
+                return;
+            }
+            Err(_) => return,
+        }
+    }
+}

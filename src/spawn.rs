@@ -1,0 +1,108 @@
+//! Starting COMMAND: fork, set the child up, and exec it, looked up on `PATH`
+//! the way `execvp` does (a `FROM scratch` image has no shell to do it).
+
+use rustix::io::Errno;
+use rustix::process::{self, Pid};
+use scythe::errno;
+use scythe::line::Line;
+use scythe::signal::SigSet;
+
+use crate::{log, sys};
+
+/// What to run: COMMAND's argv and the environment it inherits.
+pub struct Command {
+    /// COMMAND and its arguments, NULL-terminated, as `execve` takes them.
+    pub argv: *const *const u8,
+    pub envp: *const *const u8,
+    /// COMMAND as written (argv\[0\] of the child).
+    pub name: &'static [u8],
+    /// The `PATH` to search when `name` has no `/`.
+    pub path: &'static [u8],
+}
+
+/// The state the child starts COMMAND in.
+pub struct ChildSetup {
+    /// Its signal mask at `execve` (scythe's own is full).
+    pub mask: SigSet,
+    /// Whether to make its process group the terminal's foreground group.
+    pub take_terminal: bool,
+}
+
+/// Used when the environment has no `PATH`, as by `execvp`.
+pub const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Forks and execs `command` in a process group of its own; returns its pid.
+pub fn spawn(command: &Command, setup: &ChildSetup) -> Result<Pid, Errno> {
+    let Some(child) = sys::fork()? else { become_command(command, setup) };
+    // The child makes the same call; making it here as well means the group
+    // exists as soon as fork returns, so a signal relayed to it before the
+    // child has run cannot fail with ESRCH. Whichever call comes second
+    // fails harmlessly (EACCES once the child has exec'd).
+    let _ = process::setpgid(Some(child), Some(child));
+    Ok(child)
+}
+
+/// The child's side of the fork: set up, exec, and on failure report and exit.
+fn become_command(command: &Command, setup: &ChildSetup) -> ! {
+    let _ = process::setpgid(None, None);
+    if setup.take_terminal {
+        // SIGTTOU is blocked here, so a background group may take the
+        // terminal without being stopped for it.
+        let _ = rustix::termios::tcsetpgrp(sys::stdin(), process::getpid());
+    }
+    sys::set_signal_mask(setup.mask);
+    let error = exec_search(command);
+    let mut line = Line::new();
+    line.bytes(command.name).text(": ");
+    match errno::describe(error.raw_os_error() as u32) {
+        Some(words) => line.text(words),
+        None => line.text("error ").number(error.raw_os_error() as u64),
+    };
+    log::line(&mut line);
+    sys::exit(errno::exec_failure_status(error.raw_os_error() as u32))
+}
+
+/// Execs `command`, searching `PATH` when its name has no `/`; returns the
+/// error that ended the search, as `execvp` reports it.
+fn exec_search(command: &Command) -> Errno {
+    let name = command.name;
+    if name.is_empty() {
+        return Errno::NOENT;
+    }
+    // Not `contains`: core's memchr comes precompiled for speed, at 200 bytes.
+    #[allow(clippy::manual_contains)]
+    let has_slash = name.iter().any(|&b| b == b'/');
+    if has_slash {
+        // SAFETY: argv[0] is COMMAND's own NUL-terminated name; argv and envp
+        // are the kernel's arrays.
+        return unsafe { sys::execve(*command.argv, command.argv, command.envp) };
+    }
+    let mut path_buffer = [0u8; 4096];
+    let mut denied = false;
+    for directory in command.path.split(|&b| b == b':') {
+        let Some(path) = join(&mut path_buffer, directory, name) else {
+            continue;
+        };
+        // SAFETY: `join` NUL-terminates; argv and envp come from the kernel.
+        let error = unsafe { sys::execve(path, command.argv, command.envp) };
+        if !errno::try_next_path_entry(error.raw_os_error() as u32) {
+            return error;
+        }
+        denied |= error == Errno::ACCESS;
+    }
+    // As execvp: a file found but not executable beats one not found.
+    if denied { Errno::ACCESS } else { Errno::NOENT }
+}
+
+/// Writes `directory/name` and a NUL into `buffer` (just `name` when
+/// `directory` is empty: an empty `PATH` entry means the current
+/// directory). `None` if it does not fit.
+fn join(buffer: &mut [u8], directory: &[u8], name: &[u8]) -> Option<*const u8> {
+    let slash: &[u8] = if directory.is_empty() { b"" } else { b"/" };
+    let mut at = 0;
+    for part in [directory, slash, name, b"\0"] {
+        buffer.get_mut(at..at + part.len())?.copy_from_slice(part);
+        at += part.len();
+    }
+    Some(buffer.as_ptr())
+}

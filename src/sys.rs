@@ -1,0 +1,189 @@
+//! The system calls rustix's public API does not offer, made directly.
+//!
+//! rustix keeps `sigprocmask`, `sigtimedwait`, `sigaction`, `fork`, `execve`
+//! and `exit_group` in a module meant for C-library implementations, hidden
+//! on purpose and renamed between releases, so scythe makes those few calls
+//! itself: one `syscall` function per architecture below, typed with
+//! linux-raw-sys's numbers and structs. Everything else goes through rustix.
+
+use core::mem::MaybeUninit;
+
+use linux_raw_sys::ctypes::c_int;
+use linux_raw_sys::general::{
+    __NR_clone, __NR_execve, __NR_exit_group, __NR_getpgid, __NR_rt_sigaction, __NR_rt_sigprocmask,
+    __kernel_timespec, SIG_SETMASK, kernel_sigaction,
+};
+use linux_raw_sys::ioctl::TIOCGPGRP;
+use rustix::fd::BorrowedFd;
+use rustix::io::Errno;
+use rustix::ioctl::{Getter, Opcode};
+use rustix::process::Pid;
+use scythe::signal::{SIGCHLD, SigSet};
+
+#[cfg(target_pointer_width = "64")]
+use linux_raw_sys::general::__NR_rt_sigtimedwait as NR_SIGTIMEDWAIT_TIME64;
+// 32-bit targets: the plain call takes a 32-bit time_t; this one does not.
+#[cfg(target_pointer_width = "32")]
+use linux_raw_sys::general::__NR_rt_sigtimedwait_time64 as NR_SIGTIMEDWAIT_TIME64;
+
+/// The kernel's sigset is 64 bits on every target scythe builds for.
+const SIGSET_SIZE: usize = core::mem::size_of::<u64>();
+
+/// Replaces the signal mask; returns the previous one.
+pub fn set_signal_mask(mask: SigSet) -> SigSet {
+    let new = mask.bits();
+    let mut old = 0u64;
+    // SAFETY: both pointers are to live u64s, the size the kernel is told; the
+    // call cannot fail with SIG_SETMASK and valid pointers.
+    unsafe {
+        syscall(
+            __NR_rt_sigprocmask,
+            [SIG_SETMASK as usize, &raw const new as usize, &raw mut old as usize, SIGSET_SIZE, 0],
+        );
+    }
+    SigSet::from_bits(old)
+}
+
+/// Takes the next pending signal of `set` (which must be blocked), waiting
+/// for one as long as `timeout` allows, forever if `None`. `EAGAIN` means
+/// the time ran out, `EINTR` that a stop and continue interrupted the wait.
+pub fn take_signal(set: SigSet, timeout: Option<&__kernel_timespec>) -> Result<u8, Errno> {
+    let bits = set.bits();
+    let timeout = timeout.map_or(core::ptr::null(), |t| t as *const __kernel_timespec);
+    // SAFETY: `bits` is a live sigset of the size given, the siginfo pointer
+    // may be null, and `timeout` is null or a live 64-bit timespec.
+    let taken = unsafe {
+        syscall(
+            NR_SIGTIMEDWAIT_TIME64,
+            [&raw const bits as usize, 0, timeout as usize, SIGSET_SIZE, 0],
+        )
+    };
+    check(taken).map(|signal| signal as u8)
+}
+
+/// `SIG_DFL` and `SIG_IGN` as the kernel spells them (scythe installs no
+/// handlers: it takes every signal with [`take_signal`]).
+const SIG_DFL: usize = 0;
+const SIG_IGN: usize = 1;
+
+/// Gives `signal` its default disposition; returns whether it was ignored.
+/// `Err` for SIGKILL and SIGSTOP, whose dispositions never change.
+pub fn reset_disposition(signal: u8) -> Result<bool, Errno> {
+    sigaction(signal, SIG_DFL).map(|previous| previous == SIG_IGN)
+}
+
+/// Sets `signal`'s handler to `SIG_DFL` or `SIG_IGN`; returns the old one.
+fn sigaction(signal: u8, handler: usize) -> Result<usize, Errno> {
+    let mut new = MaybeUninit::<kernel_sigaction>::zeroed();
+    let mut old = MaybeUninit::<kernel_sigaction>::zeroed();
+    // SAFETY: the handler is the first field of `kernel_sigaction` on every
+    // architecture, and SIG_DFL and SIG_IGN are plain integers there; the
+    // rest stays zero (no flags, empty mask).
+    unsafe { new.as_mut_ptr().cast::<usize>().write(handler) };
+    // SAFETY: both pointers are to live structs of the kernel's layout, and
+    // the sigset size is the kernel's.
+    let result = unsafe {
+        syscall(
+            __NR_rt_sigaction,
+            [usize::from(signal), new.as_ptr() as usize, old.as_mut_ptr() as usize, SIGSET_SIZE, 0],
+        )
+    };
+    check(result)?;
+    // SAFETY: as above; the kernel has filled the struct in.
+    Ok(unsafe { old.as_ptr().cast::<usize>().read() })
+}
+
+/// `fork()`: `Ok(None)` in the child, `Ok(Some(pid))` in the parent.
+pub fn fork() -> Result<Option<Pid>, Errno> {
+    // `clone(SIGCHLD)` with no other flags and no new stack is `fork()` on
+    // every architecture (aarch64 and riscv64 have no `fork` call), whatever
+    // order the remaining arguments take there: they are all zero.
+    // SAFETY: a fork duplicates this single-threaded process; the child runs
+    // on its own copy of the stack and memory.
+    let pid = unsafe { syscall(__NR_clone, [usize::from(SIGCHLD), 0, 0, 0, 0]) };
+    Ok(Pid::from_raw(check(pid)? as i32))
+}
+
+/// `execve`; returns only on failure.
+///
+/// # Safety
+/// `path` must be a NUL-terminated string; `argv` and `envp` NULL-terminated
+/// arrays of NUL-terminated strings.
+pub unsafe fn execve(path: *const u8, argv: *const *const u8, envp: *const *const u8) -> Errno {
+    // SAFETY: the caller vouches for the three pointers.
+    let result =
+        unsafe { syscall(__NR_execve, [path as usize, argv as usize, envp as usize, 0, 0]) };
+    check(result).err().unwrap_or(Errno::INVAL)
+}
+
+/// Ends the process (every thread of it, though scythe has only one).
+pub fn exit(code: u8) -> ! {
+    // SAFETY: exit_group takes no pointers and does not return.
+    unsafe {
+        syscall(__NR_exit_group, [usize::from(code), 0, 0, 0, 0]);
+        // SAFETY: exit_group cannot fail, so it never returns here.
+        core::hint::unreachable_unchecked()
+    }
+}
+
+/// This process's group id as its PID namespace numbers it: 0 when the
+/// group's leader lies outside the namespace, as when `unshare --fork`
+/// starts scythe. (rustix's `getpgrp` assumes a nonzero id.)
+pub fn process_group() -> i32 {
+    // SAFETY: getpgid takes no pointers and cannot fail for the caller itself.
+    unsafe { syscall(__NR_getpgid, [0; 5]) as i32 }
+}
+
+/// The foreground process group of the controlling terminal open on `fd`,
+/// numbered as [`process_group`] numbers groups (so possibly 0). Fails when
+/// `fd` is not this process's controlling terminal. (rustix's `tcgetpgrp`
+/// refuses 0.)
+pub fn foreground_group(fd: BorrowedFd<'_>) -> Result<i32, Errno> {
+    // SAFETY: TIOCGPGRP writes one pid_t, which the Getter provides.
+    unsafe { rustix::ioctl::ioctl(fd, Getter::<{ TIOCGPGRP as Opcode }, c_int>::new()) }
+}
+
+/// Standard input, for terminal calls.
+pub fn stdin() -> BorrowedFd<'static> {
+    standard_fd(0)
+}
+
+/// A standard descriptor (0, 1 or 2).
+pub fn standard_fd(fd: i32) -> BorrowedFd<'static> {
+    // SAFETY: scythe never closes its standard descriptors; if one was closed
+    // before scythe started, calls on it fail with EBADF, which every caller
+    // accepts.
+    unsafe { BorrowedFd::borrow_raw(fd) }
+}
+
+/// Turns the kernel's "negative errno" convention into a `Result`.
+fn check(result: isize) -> Result<usize, Errno> {
+    if (-4095..0).contains(&result) {
+        Err(Errno::from_raw_os_error(-result as i32))
+    } else {
+        Ok(result as usize)
+    }
+}
+
+/// x86_64: number in `rax`, arguments in `rdi rsi rdx r10 r8`; the kernel
+/// clobbers `rcx` and `r11` (System V psABI, appendix A.2).
+#[cfg(target_arch = "x86_64")]
+unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
+    let result;
+    // SAFETY: the caller vouches for the arguments of this system call.
+    unsafe {
+        core::arch::asm!(
+            "syscall",
+            inlateout("rax") number as isize => result,
+            in("rdi") args[0],
+            in("rsi") args[1],
+            in("rdx") args[2],
+            in("r10") args[3],
+            in("r8") args[4],
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack, preserves_flags),
+        );
+    }
+    result
+}
