@@ -1,0 +1,174 @@
+//! The workload the integration tests run under scythe: a program that
+//! reports, on stdout, what happened to it.
+//!
+//! - `probe signals TAG`: prints `ready TAG PID`, then `TAG N` for every
+//!   signal N it receives, in the order it takes them. On [`EXIT_SIGNAL`] it
+//!   reports whatever else is still pending, prints `exit TAG` and exits 0.
+//!   Every signal is blocked and taken with `sigwaitinfo`, so none can stop
+//!   or kill it and each is reported exactly as often as it arrives.
+//! - `probe report`: prints its directory and whether it leads its process
+//!   group. (Its signal state would say little: Rust's runtime ignores
+//!   SIGPIPE; the tests read that state with `grep` instead.)
+//! - `probe orphans N [--no-wait] [--linger] [--exit CODE]`: forks a child
+//!   that forks N grandchildren and exits without waiting, leaving them to
+//!   scythe as orphans. The grandchildren exit at once, or with `--linger`
+//!   block until killed. Unless `--no-wait`, it then waits until every one
+//!   of them has been reaped (or 20 s have passed) and prints `reaped N` or
+//!   `zombies K`. Exits with CODE (default 0).
+//! - `probe idle`: blocks until a signal kills it.
+
+use std::time::{Duration, Instant};
+
+/// The signal that ends `probe signals` (SIGRTMAX-1): the tests never send it
+/// for any other purpose.
+pub const EXIT_SIGNAL: i32 = 63;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["signals", tag] => signals(tag),
+        ["report"] => report(),
+        ["orphans", count, options @ ..] => orphans(count.parse().expect("a count"), options),
+        ["idle"] => loop {
+            // SAFETY: pause has no preconditions.
+            unsafe { libc::pause() };
+        },
+        _ => {
+            eprintln!("probe: unknown arguments {words:?}");
+            std::process::exit(64);
+        }
+    }
+}
+
+/// One line on stdout in a single write, so lines from several probes
+/// sharing a pipe never interleave.
+fn say(line: &str) {
+    let line = format!("{line}\n");
+    // SAFETY: writing a live buffer to fd 1.
+    let written = unsafe { libc::write(1, line.as_ptr().cast(), line.len()) };
+    assert_eq!(written, line.len() as isize, "stdout write");
+}
+
+fn full_set() -> libc::sigset_t {
+    // SAFETY: sigfillset initialises the set it is given.
+    unsafe {
+        let mut set = std::mem::zeroed();
+        libc::sigfillset(&mut set);
+        set
+    }
+}
+
+fn signals(tag: &str) {
+    let all = full_set();
+    // SAFETY: plain libc calls on live, initialised arguments.
+    unsafe {
+        libc::sigprocmask(libc::SIG_SETMASK, &all, std::ptr::null_mut());
+        // An inherited SIG_IGN (a background job of sh ignores INT and
+        // QUIT) must not hide a signal from this report.
+        for signal in 1..=64 {
+            if signal != libc::SIGKILL && signal != libc::SIGSTOP {
+                libc::signal(signal, libc::SIG_DFL);
+            }
+        }
+    }
+    // SIGCHLD stays blocked but unreported: the kernel sends it when a child
+    // of the probe ends, and scythe never relays it.
+    let mut waited = all;
+    // SAFETY: `waited` is an initialised set.
+    unsafe { libc::sigdelset(&mut waited, libc::SIGCHLD) };
+    let all = waited;
+    say(&format!("ready {tag} {}", std::process::id()));
+    loop {
+        // SAFETY: `all` is an initialised set.
+        let signal = unsafe { libc::sigwaitinfo(&all, std::ptr::null_mut()) };
+        if signal < 0 {
+            continue;
+        }
+        say(&format!("{tag} {signal}"));
+        if signal == EXIT_SIGNAL {
+            let now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+            // SAFETY: as above, with a zero timeout: take what is pending.
+            while let s @ 1.. = unsafe { libc::sigtimedwait(&all, std::ptr::null_mut(), &now) } {
+                say(&format!("{tag} {s}"));
+            }
+            say(&format!("exit {tag}"));
+            std::process::exit(0);
+        }
+    }
+}
+
+fn report() {
+    let cwd = std::env::current_dir().expect("cwd");
+    say(&format!("cwd: {}", cwd.display()));
+    // SAFETY: getpid and getpgrp have no preconditions.
+    let (pid, group) = unsafe { (libc::getpid(), libc::getpgrp()) };
+    say(&format!("own group: {}", pid == group));
+}
+
+fn orphans(count: usize, options: &[&str]) {
+    let wait = !options.contains(&"--no-wait");
+    let linger = options.contains(&"--linger");
+    let code: i32 = match options.iter().position(|o| *o == "--exit") {
+        Some(at) => options[at + 1].parse().expect("an exit code"),
+        None => 0,
+    };
+    let mut pipe = [0; 2];
+    // SAFETY: pipe fills the two descriptors it is given.
+    assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
+    let [read_end, write_end] = pipe;
+    // SAFETY: the probe is single-threaded; the child only forks and writes.
+    let middle = unsafe { libc::fork() };
+    if middle == 0 {
+        // SAFETY: as above; each grandchild either exits or blocks reading a
+        // pipe whose write end nobody closes.
+        unsafe {
+            libc::close(read_end);
+            let mut block = [0; 2];
+            libc::pipe(block.as_mut_ptr());
+            for _ in 0..count {
+                let pid = libc::fork();
+                if pid == 0 {
+                    // The pid pipe must reach end-of-file when `middle` exits.
+                    libc::close(write_end);
+                    if linger {
+                        let mut byte = 0u8;
+                        libc::read(block[0], (&raw mut byte).cast(), 1);
+                    }
+                    libc::_exit(0);
+                }
+                libc::write(write_end, (&raw const pid).cast(), std::mem::size_of::<i32>());
+            }
+            libc::_exit(0);
+        }
+    }
+    // SAFETY: closing our copy of the write end, reading pid-sized records.
+    let mut pids = Vec::with_capacity(count);
+    unsafe {
+        libc::close(write_end);
+        let mut pid: i32 = 0;
+        while libc::read(read_end, (&raw mut pid).cast(), 4) == 4 {
+            pids.push(pid);
+        }
+        libc::waitpid(middle, std::ptr::null_mut(), 0);
+    }
+    assert_eq!(pids.len(), count, "forked grandchildren");
+    say(&format!("orphaned {count}"));
+    if wait {
+        // Nothing signals "reaped by someone else", so this polls, bounded.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let alive = |pid: &i32| {
+            // SAFETY: kill with signal 0 only checks that the pid exists; a
+            // zombie still does, a reaped process does not.
+            unsafe { libc::kill(*pid, 0) == 0 }
+        };
+        while pids.iter().any(alive) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        match pids.iter().filter(|p| alive(p)).count() {
+            0 => say(&format!("reaped {count}")),
+            left => say(&format!("zombies {left}")),
+        }
+    }
+    std::process::exit(code);
+}

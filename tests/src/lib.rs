@@ -1,0 +1,398 @@
+//! The harness for scythe's integration tests: run the release binary as a
+//! real PID 1 (`unshare --pid --fork --mount-proc`) or as a child subreaper,
+//! with `probe` (src/bin/probe.rs) as its workload, and watch what happens.
+//!
+//! Every wait is bounded ([`TIMEOUT`]): a broken build fails the test with
+//! what was seen so far instead of hanging CI. Readiness always comes from
+//! a line on a pipe, never from a sleep.
+
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The longest any single step may take before the test fails.
+pub const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The signal that ends `probe signals` (see the probe).
+pub const EXIT_SIGNAL: i32 = 63;
+
+/// The release binary under test: `$SCYTHE_BIN`, or the default target's.
+pub fn scythe_path() -> PathBuf {
+    let path = match std::env::var_os("SCYTHE_BIN") {
+        Some(path) => PathBuf::from(path),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../target/x86_64-unknown-linux-musl/release/scythe"),
+    };
+    assert!(path.is_file(), "no scythe binary at {} (run `make` first)", path.display());
+    path
+}
+
+/// How scythe is started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// PID 1 of a fresh PID namespace.
+    Pid1,
+    /// An ordinary process, which makes itself a child subreaper.
+    Subreaper,
+}
+
+pub const MODES: [Mode; 2] = [Mode::Pid1, Mode::Subreaper];
+
+/// A scythe run being prepared.
+pub struct Launch {
+    mode: Mode,
+    program: PathBuf,
+    args: Vec<OsString>,
+    command: Option<Command>,
+}
+
+/// Prepares a run of scythe in `mode`; add arguments, then `spawn` or `run`.
+pub fn scythe(mode: Mode) -> Launch {
+    Launch { mode, program: scythe_path(), args: Vec::new(), command: None }
+}
+
+impl Launch {
+    pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: Into<OsString>>(mut self, args: I) -> Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Runs the binary under another path (a link named `dumb-init`, say).
+    pub fn program(mut self, program: impl Into<PathBuf>) -> Self {
+        self.program = program.into();
+        self
+    }
+
+    /// Adjusts the underlying command (environment, directory, `pre_exec`).
+    pub fn configure(mut self, adjust: impl FnOnce(&mut Command)) -> Self {
+        adjust(self.command());
+        self
+    }
+
+    fn command(&mut self) -> &mut Command {
+        let (mode, program, args) = (self.mode, &self.program, &self.args);
+        self.command.get_or_insert_with(|| {
+            let mut command = match mode {
+                Mode::Subreaper => Command::new(program),
+                Mode::Pid1 => {
+                    let mut unshare = Command::new("unshare");
+                    // SAFETY: geteuid has no preconditions.
+                    if unsafe { libc::geteuid() } != 0 {
+                        unshare.args(["--user", "--map-root-user"]);
+                    }
+                    unshare.args(["--pid", "--fork", "--mount-proc"]).arg(program);
+                    unshare
+                }
+            };
+            command.args(args);
+            command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+            command
+        })
+    }
+
+    /// Starts it; stdout lines arrive on a channel, stderr is collected.
+    pub fn spawn(mut self) -> Running {
+        let mut child = self.command().spawn().expect("start scythe");
+        let (line_tx, lines) = mpsc::channel();
+        if let Some(stdout) = child.stdout.take() {
+            thread::spawn(move || {
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    if line_tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let (stderr_done_tx, stderr_done) = mpsc::channel();
+        if let Some(mut pipe) = child.stderr.take() {
+            let stderr = Arc::clone(&stderr);
+            thread::spawn(move || {
+                let mut buffer = [0u8; 4096];
+                while let Ok(n @ 1..) = pipe.read(&mut buffer) {
+                    stderr.lock().unwrap().extend_from_slice(&buffer[..n]);
+                }
+                let _ = stderr_done_tx.send(());
+            });
+        }
+        let pid = child.id() as i32;
+        let (exit_tx, exit) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = exit_tx.send(child.wait());
+        });
+        Running {
+            mode: self.mode,
+            pid,
+            exit,
+            lines,
+            stderr,
+            stderr_done,
+            seen: Vec::new(),
+            finished: false,
+        }
+    }
+
+    /// Runs it to the end (bounded) and returns what came out.
+    pub fn run(self) -> Finished {
+        self.spawn().finish()
+    }
+}
+
+/// A scythe run under way.
+pub struct Running {
+    mode: Mode,
+    /// The process started: scythe, or unshare above it.
+    pid: i32,
+    exit: Receiver<std::io::Result<ExitStatus>>,
+    lines: Receiver<String>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    stderr_done: Receiver<()>,
+    /// Every stdout line taken so far, for failure messages.
+    pub seen: Vec<String>,
+    finished: bool,
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct Finished {
+    /// The exit status as a shell reports it (128+N for death by signal N).
+    pub code: i32,
+    pub stdout: Vec<String>,
+    pub stderr: String,
+}
+
+impl Running {
+    /// The next stdout line, waiting at most [`TIMEOUT`].
+    pub fn next_line(&mut self) -> String {
+        self.next_line_within(TIMEOUT).unwrap_or_else(|| self.fail("timed out waiting for a line"))
+    }
+
+    /// The next stdout line, or `None` after `limit` or at end of output.
+    pub fn next_line_within(&mut self, limit: Duration) -> Option<String> {
+        match self.lines.recv_timeout(limit) {
+            Ok(line) => {
+                self.seen.push(line.clone());
+                Some(line)
+            }
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
+        }
+    }
+
+    /// Waits for each of `wanted` (in any order) and returns the other lines
+    /// that came first.
+    pub fn expect_lines(&mut self, wanted: &[String]) -> Vec<String> {
+        let mut missing: Vec<&String> = wanted.iter().collect();
+        let mut others = Vec::new();
+        let deadline = Instant::now() + TIMEOUT;
+        while !missing.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Some(line) = self.next_line_within(left) else {
+                self.fail(&format!("still waiting for {missing:?}"));
+            };
+            match missing.iter().position(|m| **m == line) {
+                Some(at) => {
+                    missing.remove(at);
+                }
+                None => others.push(line),
+            }
+        }
+        others
+    }
+
+    /// Waits for one exact line and insists nothing else came first.
+    pub fn expect_line(&mut self, wanted: &str) {
+        let others = self.expect_lines(&[wanted.to_string()]);
+        if !others.is_empty() {
+            self.fail(&format!("expected {wanted:?} next, got {others:?} first"));
+        }
+    }
+
+    /// Waits for `ready TAG PID` and returns the PID (as the probe sees it).
+    pub fn ready(&mut self, tag: &str) -> i32 {
+        let line = self.next_line();
+        let prefix = format!("ready {tag} ");
+        match line.strip_prefix(&prefix).and_then(|pid| pid.parse().ok()) {
+            Some(pid) => pid,
+            None => self.fail(&format!("expected {prefix:?}, got {line:?}")),
+        }
+    }
+
+    /// scythe's pid as this process sees it.
+    pub fn scythe_pid(&self) -> i32 {
+        match self.mode {
+            Mode::Subreaper => self.pid,
+            Mode::Pid1 => {
+                self.pid_under_unshare().unwrap_or_else(|| self.fail("no scythe under unshare"))
+            }
+        }
+    }
+
+    /// unshare --fork has exactly one child: scythe.
+    fn pid_under_unshare(&self) -> Option<i32> {
+        children(self.pid).first().copied()
+    }
+
+    /// Sends `signal` to scythe.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill takes no pointers.
+        let result = unsafe { libc::kill(self.scythe_pid(), signal) };
+        assert_eq!(result, 0, "kill scythe with {signal}");
+    }
+
+    /// What scythe has written on stderr so far.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+    }
+
+    /// Waits (bounded) for scythe to exit.
+    pub fn finish(mut self) -> Finished {
+        let status = match self.exit.recv_timeout(TIMEOUT) {
+            Ok(Ok(status)) => status,
+            _ => self.fail("scythe did not exit in time"),
+        };
+        self.finished = true;
+        // What is left in the pipes arrives once the last writer is gone: at
+        // once, unless an orphan outlives scythe and holds them open.
+        let mut stdout = std::mem::take(&mut self.seen);
+        while let Some(line) = self.next_line_within(Duration::from_secs(2)) {
+            stdout.push(line);
+        }
+        let _ = self.stderr_done.recv_timeout(Duration::from_secs(2));
+        Finished { code: shell_code(status), stdout, stderr: self.stderr() }
+    }
+
+    /// Kills everything and fails the test with what was seen.
+    pub fn fail(&self, why: &str) -> ! {
+        self.kill_all();
+        panic!("{why}\nstdout so far: {:?}\nstderr: {}", self.seen, self.stderr());
+    }
+
+    /// Kills the whole tree, leaves first, so nothing outlives a failed test.
+    fn kill_all(&self) {
+        for pid in descendants(self.pid).into_iter().rev().chain([self.pid]) {
+            // SAFETY: kill takes no pointers.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.kill_all();
+            let _ = self.exit.recv_timeout(TIMEOUT);
+        }
+    }
+}
+
+/// Every descendant of `pid`, parents before their children.
+pub fn descendants(pid: i32) -> Vec<i32> {
+    let mut found = children(pid);
+    let mut next = 0;
+    while let Some(&parent) = found.get(next) {
+        found.extend(children(parent));
+        next += 1;
+    }
+    found
+}
+
+/// The children of `pid` (empty if it is gone).
+pub fn children(pid: i32) -> Vec<i32> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"));
+    text.unwrap_or_default().split_whitespace().filter_map(|p| p.parse().ok()).collect()
+}
+
+/// 128+N for a death by signal N, as a shell shows it.
+fn shell_code(status: ExitStatus) -> i32 {
+    status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+}
+
+/// The path of the probe workload (pass `env!("CARGO_BIN_EXE_probe")`).
+pub fn probe_command(probe: &str, args: &[&str]) -> Vec<String> {
+    std::iter::once(probe.to_string()).chain(args.iter().map(|a| a.to_string())).collect()
+}
+
+/// Makes the process about to be exec'd start with `ignored` signals set to
+/// SIG_IGN and `blocked` ones in its mask, like a careless parent would.
+pub fn start_dirty(command: &mut Command, ignored: &'static [i32], blocked: &'static [i32]) {
+    // SAFETY: between fork and exec, only async-signal-safe libc calls.
+    unsafe {
+        command.pre_exec(move || {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for &signal in blocked {
+                libc::sigaddset(&mut set, signal);
+            }
+            libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            for &signal in ignored {
+                libc::signal(signal, libc::SIG_IGN);
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Signals 1–31 that scythe relays (all but SIGKILL, SIGSTOP and SIGCHLD),
+/// and a few real-time ones.
+pub fn relayed_signals() -> Vec<i32> {
+    let standard = (1..=31).filter(|s| ![libc::SIGKILL, libc::SIGSTOP, libc::SIGCHLD].contains(s));
+    standard.chain([34, 35, 50, 64]).collect()
+}
+
+/// Gives the process about to be exec'd a new session whose controlling
+/// terminal is a fresh pseudo-terminal on its stdin, as a terminal emulator
+/// or `docker run -it` would; returns the master side.
+pub fn on_pty(command: &mut Command) -> std::os::fd::OwnedFd {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty fills the two descriptors; the other pointers may be null.
+    let result = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(result, 0, "openpty");
+    // SAFETY: both descriptors were just opened and are owned here.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    command.stdin(Stdio::from(slave));
+    // SAFETY: setsid and ioctl are async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            libc::setsid();
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+            Ok(())
+        });
+    }
+    master
+}
+
+/// The terminal's foreground process group, read from the master side.
+pub fn foreground_group(master: &std::os::fd::OwnedFd) -> i32 {
+    use std::os::fd::AsRawFd;
+    // SAFETY: tcgetpgrp takes a descriptor only.
+    unsafe { libc::tcgetpgrp(master.as_raw_fd()) }
+}
+
+/// Types `bytes` on the terminal.
+pub fn type_on(master: &std::os::fd::OwnedFd, bytes: &[u8]) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: writing a live buffer.
+    let written = unsafe { libc::write(master.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
+    assert_eq!(written, bytes.len() as isize);
+}

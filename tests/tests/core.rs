@@ -1,0 +1,487 @@
+//! The core promises (issue #2): relay every signal, reap every zombie, exit
+//! with the child's status, start the child clean, stay small and static.
+//! Each runs the release binary, as PID 1 of a new PID namespace and as a
+//! child subreaper where both apply.
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+use scythe_tests::*;
+
+const PROBE: &str = env!("CARGO_BIN_EXE_probe");
+
+/// `sh -c` with a probe in the background (a grandchild of scythe once the
+/// shell execs the second probe in its place) and a probe as main child.
+fn probe_tree() -> Vec<String> {
+    let script = format!("{PROBE} signals grand & exec {PROBE} signals child");
+    vec!["sh".into(), "-c".into(), script]
+}
+
+fn start_tree(mode: Mode, options: &[&str]) -> Running {
+    let mut run = scythe(mode).args(options).arg("--").args(probe_tree()).spawn();
+    let mut ready: Vec<String> = vec![run.next_line(), run.next_line()];
+    ready.sort();
+    assert!(
+        ready[0].starts_with("ready child ") && ready[1].starts_with("ready grand "),
+        "{ready:?}"
+    );
+    run
+}
+
+#[test]
+fn every_signal_reaches_the_whole_group() {
+    for mode in MODES {
+        let mut run = start_tree(mode, &[]);
+        for signal in relayed_signals() {
+            run.signal(signal);
+            let extra = run.expect_lines(&[format!("child {signal}"), format!("grand {signal}")]);
+            assert!(extra.is_empty(), "{mode:?} {signal}: unexpected {extra:?}");
+        }
+        // End the grandchild first: once the main child exits, scythe exits,
+        // and as PID 1 takes the namespace down with it.
+        stop_grandchild(&mut run);
+        run.signal(EXIT_SIGNAL);
+        run.expect_line(&format!("child {EXIT_SIGNAL}"));
+        run.expect_line("exit child");
+        let finished = run.finish();
+        assert_eq!(finished.code, 0, "{mode:?}: {finished:?}");
+    }
+}
+
+#[test]
+fn single_child_mode_spares_the_rest_of_the_group() {
+    for mode in MODES {
+        for flag in ["-c", "--single-child"] {
+            let mut run = start_tree(mode, &[flag]);
+            for signal in relayed_signals() {
+                run.signal(signal);
+                run.expect_line(&format!("child {signal}"));
+            }
+            // Ask the grandchild itself what it got: anything relayed to it
+            // would have been pending before the line above was printed.
+            stop_grandchild(&mut run);
+            run.signal(EXIT_SIGNAL);
+            run.expect_line(&format!("child {EXIT_SIGNAL}"));
+            run.expect_line("exit child");
+            assert_eq!(run.finish().code, 0, "{mode:?}");
+        }
+    }
+}
+
+/// Sends the grandchild probe its exit signal directly and sees it go,
+/// with nothing else left pending for it.
+fn stop_grandchild(run: &mut Running) {
+    let child = children(run.scythe_pid());
+    assert_eq!(child.len(), 1, "scythe has one child: {child:?}");
+    let grand = children(child[0]);
+    assert_eq!(grand.len(), 1, "the main child has one child: {grand:?}");
+    // SAFETY: kill takes no pointers.
+    assert_eq!(unsafe { libc::kill(grand[0], EXIT_SIGNAL) }, 0);
+    run.expect_line(&format!("grand {EXIT_SIGNAL}"));
+    run.expect_line("exit grand");
+}
+
+#[test]
+fn rewrites_by_name_and_number_and_drops() {
+    for mode in MODES {
+        let options =
+            ["-r", "TERM:USR1", "--rewrite", "SIGHUP:0", "-r10:RTMIN+2", "--rewrite=35:RTMAX"];
+        let mut run =
+            scythe(mode).args(options).args(["-c", "--", PROBE, "signals", "child"]).spawn();
+        run.ready("child");
+        run.signal(libc::SIGTERM);
+        run.expect_line("child 10");
+        run.signal(libc::SIGUSR1);
+        run.expect_line("child 36");
+        run.signal(35);
+        run.expect_line("child 64");
+        // A dropped signal leaves no trace: SIGHUP (1) would be taken by
+        // scythe, and then by the probe, before the higher-numbered marker.
+        run.signal(libc::SIGHUP);
+        run.signal(40);
+        run.expect_line("child 40");
+        run.signal(EXIT_SIGNAL);
+        run.expect_line(&format!("child {EXIT_SIGNAL}"));
+        run.expect_line("exit child");
+        assert_eq!(run.finish().code, 0);
+    }
+}
+
+#[test]
+fn exit_status_is_the_childs() {
+    let cases: &[(&[&str], i32)] = &[
+        (&["true"], 0),
+        (&["sh", "-c", "exit 3"], 3),
+        (&["sh", "-c", "exit 255"], 255),
+        (&["sh", "-c", "kill -TERM $$"], 128 + 15),
+        (&["sh", "-c", "kill -KILL $$"], 128 + 9),
+        (&["sh", "-c", "kill -SEGV $$"], 128 + 11),
+    ];
+    for mode in MODES {
+        for (command, code) in cases {
+            let finished = scythe(mode).arg("--").args(*command).run();
+            assert_eq!(finished.code, *code, "{mode:?} {command:?}: {finished:?}");
+            assert_eq!(finished.stderr, "", "{mode:?} {command:?}");
+        }
+    }
+}
+
+#[test]
+fn exec_failures_are_127_and_126_with_one_line() {
+    let dir = tempdir();
+    let not_executable = dir.join("script");
+    std::fs::write(&not_executable, "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(&not_executable, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let not_executable = not_executable.to_str().unwrap().to_string();
+    for mode in MODES {
+        let missing = scythe(mode).args(["--", "no-such-command-anywhere"]).run();
+        assert_eq!(missing.code, 127, "{missing:?}");
+        assert_eq!(missing.stderr, "scythe: no-such-command-anywhere: No such file or directory\n");
+        let denied = scythe(mode).args(["--", &not_executable]).run();
+        assert_eq!(denied.code, 126, "{denied:?}");
+        assert_eq!(denied.stderr, format!("scythe: {not_executable}: Permission denied\n"));
+        let directory = scythe(mode).args(["--", "/"]).run();
+        assert_eq!(directory.code, 126, "{directory:?}");
+    }
+}
+
+#[test]
+fn commands_are_found_on_path_or_the_default_path() {
+    let dir = tempdir();
+    let tool = dir.join("my-tool");
+    std::fs::write(&tool, "#!/bin/sh\nexit 42\n").unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("/nonexistent:{}:/usr/bin:/bin", dir.display());
+    let found = scythe(Mode::Subreaper).args(["my-tool"]).configure(|c| {
+        c.env("PATH", &path);
+    });
+    assert_eq!(found.run().code, 42);
+    // No PATH at all: execvp's default list still finds sh.
+    let default = scythe(Mode::Subreaper).args(["sh", "-c", "exit 9"]).configure(|c| {
+        c.env_clear();
+    });
+    assert_eq!(default.run().code, 9);
+}
+
+#[test]
+fn usage_errors_exit_2_with_one_line() {
+    for args in [&[][..], &["-x", "true"], &["--bogus"], &["-r", "TERM", "true"], &["--"], &["-v"]]
+    {
+        let finished = scythe(Mode::Subreaper).args(args).run();
+        assert_eq!(finished.code, 2, "{args:?}: {finished:?}");
+        assert_eq!(finished.stderr.lines().count(), 1, "{args:?}: {finished:?}");
+        assert!(finished.stderr.starts_with("scythe: "), "{finished:?}");
+        assert!(finished.stdout.is_empty());
+    }
+}
+
+#[test]
+fn help_and_version_go_to_stdout() {
+    for flag in ["-h", "--help"] {
+        let finished = scythe(Mode::Subreaper).arg(flag).run();
+        assert_eq!(finished.code, 0);
+        assert_eq!(finished.stdout[0], "Usage: scythe [OPTIONS] [--] COMMAND [ARG]...");
+        assert_eq!(finished.stderr, "");
+    }
+    for flag in ["-V", "--version"] {
+        let finished = scythe(Mode::Subreaper).arg(flag).run();
+        assert_eq!(finished.code, 0);
+        assert_eq!(finished.stdout, [format!("scythe {}", env!("CARGO_PKG_VERSION"))]);
+    }
+}
+
+#[test]
+fn options_end_at_the_first_word_that_is_not_one() {
+    for posixly_correct in [false, true] {
+        let run = |args: &[&str]| {
+            scythe(Mode::Subreaper)
+                .args(args)
+                .configure(|c| {
+                    if posixly_correct {
+                        c.env("POSIXLY_CORRECT", "1");
+                    }
+                })
+                .run()
+        };
+        assert_eq!(run(&["sh", "-c", "exit 3"]).code, 3);
+        assert_eq!(run(&["-vc", "sh", "-c", "exit 4"]).code, 4);
+        // A second `--` is the command.
+        let dashes = run(&["--", "--", "true"]);
+        assert_eq!(dashes.code, 127);
+        assert_eq!(dashes.stderr, "scythe: --: No such file or directory\n");
+    }
+}
+
+#[test]
+fn every_orphan_is_reaped_while_the_child_runs() {
+    for mode in MODES {
+        let finished = scythe(mode).args(["--", PROBE, "orphans", "1000", "--exit", "7"]).run();
+        assert_eq!(finished.stdout, ["orphaned 1000", "reaped 1000"], "{mode:?}: {finished:?}");
+        assert_eq!(finished.code, 7);
+    }
+}
+
+#[test]
+fn exits_with_the_main_child_while_orphans_remain() {
+    // As PID 1, scythe's exit ends the namespace and the orphans with it.
+    let finished = scythe(Mode::Pid1)
+        .args(["-vv", "--", PROBE, "orphans", "1000", "--no-wait", "--linger", "--exit", "7"])
+        .run();
+    assert_eq!(finished.stdout, ["orphaned 1000"], "{finished:?}");
+    assert_eq!(finished.code, 7, "{finished:?}");
+    // With exited (not lingering) orphans, some are reaped, the rest die
+    // with the namespace; scythe does not wait for them either way.
+    let finished =
+        scythe(Mode::Pid1).args(["--", PROBE, "orphans", "1000", "--no-wait", "--exit", "7"]).run();
+    assert_eq!(finished.code, 7, "{finished:?}");
+}
+
+#[test]
+fn the_child_starts_with_a_clean_signal_state() {
+    for mode in MODES {
+        let finished = scythe(mode)
+            .args(["--", "grep", "^Sig[IB]", "/proc/self/status"])
+            .configure(|c| {
+                start_dirty(c, &[libc::SIGINT, libc::SIGQUIT], &[libc::SIGUSR1, libc::SIGTERM])
+            })
+            .run();
+        assert_eq!(finished.code, 0, "{finished:?}");
+        assert_eq!(finished.stdout, ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"]);
+        let group = scythe(mode).args(["--", PROBE, "report"]).run();
+        assert!(group.stdout.contains(&"own group: true".to_string()), "{group:?}");
+    }
+}
+
+#[test]
+fn an_inherited_ignored_sigchld_does_not_lose_the_status() {
+    // SIGCHLD = SIG_IGN makes the kernel reap children itself: scythe must
+    // undo it, or it would never see its child's status.
+    for mode in MODES {
+        let finished = scythe(mode)
+            .args(["--", "sh", "-c", "exit 5"])
+            .configure(|c| start_dirty(c, &[libc::SIGCHLD], &[libc::SIGCHLD]))
+            .run();
+        assert_eq!(finished.code, 5, "{mode:?}: {finished:?}");
+    }
+}
+
+#[test]
+fn a_signal_sent_during_start_up_is_relayed() {
+    // A signal pending when scythe starts survives execve; scythe must take
+    // it on its first turn and relay it. The probe either reports it or,
+    // had it arrived before the probe blocked signals, died of it.
+    let mut run = scythe(Mode::Subreaper)
+        .args(["--", PROBE, "signals", "child"])
+        .configure(|c| {
+            // SAFETY: async-signal-safe calls between fork and exec.
+            unsafe {
+                std::os::unix::process::CommandExt::pre_exec(c, || {
+                    let mut set: libc::sigset_t = std::mem::zeroed();
+                    libc::sigemptyset(&mut set);
+                    libc::sigaddset(&mut set, libc::SIGUSR1);
+                    libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+                    libc::raise(libc::SIGUSR1);
+                    Ok(())
+                });
+            }
+        })
+        .spawn();
+    match run.next_line_within(TIMEOUT) {
+        Some(ready) if ready.starts_with("ready child") => {
+            run.expect_line("child 10");
+            run.signal(EXIT_SIGNAL);
+            run.expect_line(&format!("child {EXIT_SIGNAL}"));
+            run.expect_line("exit child");
+            assert_eq!(run.finish().code, 0);
+        }
+        None => assert_eq!(run.finish().code, 128 + libc::SIGUSR1),
+        Some(other) => run.fail(&format!("unexpected {other:?}")),
+    }
+}
+
+#[test]
+fn scythe_leaves_the_directory_and_the_child_keeps_it() {
+    let dir = tempdir();
+    for mode in MODES {
+        let mut run = scythe(mode)
+            .args(["--", "sh", "-c", &format!("{PROBE} report; exec {PROBE} signals child")])
+            .configure(|c| {
+                c.current_dir(&dir);
+            })
+            .spawn();
+        run.expect_line(&format!("cwd: {}", dir.display()));
+        run.expect_line("own group: false");
+        run.ready("child");
+        let cwd = std::fs::read_link(format!("/proc/{}/cwd", run.scythe_pid())).unwrap();
+        assert_eq!(cwd, std::path::Path::new("/"), "{mode:?}");
+        run.signal(libc::SIGKILL);
+        run.finish();
+    }
+}
+
+#[test]
+fn an_idle_scythe_never_wakes_up() {
+    for mode in MODES {
+        let mut run = scythe(mode).args(["--", PROBE, "signals", "child"]).spawn();
+        run.ready("child");
+        let switches = || {
+            let status =
+                std::fs::read_to_string(format!("/proc/{}/status", run.scythe_pid())).unwrap();
+            status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches"))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        let before = switches();
+        // A measurement window, not synchronisation.
+        std::thread::sleep(Duration::from_secs(3));
+        assert_eq!(switches(), before, "{mode:?}: scythe woke up while idle");
+        run.signal(EXIT_SIGNAL);
+        run.expect_line(&format!("child {EXIT_SIGNAL}"));
+        assert_eq!(run.finish().code, 0);
+    }
+}
+
+#[test]
+fn stdout_is_never_written_and_a_broken_stderr_hurts_nothing() {
+    // Verbose, with stderr kept: logs there, nothing on stdout.
+    let finished = scythe(Mode::Subreaper).args(["-vv", "--", "sh", "-c", "exit 3"]).run();
+    assert_eq!(finished.code, 3);
+    assert!(finished.stdout.is_empty(), "{finished:?}");
+    assert!(finished.stderr.contains("exiting 3"), "{finished:?}");
+
+    // stderr closed altogether.
+    let closed = scythe(Mode::Subreaper)
+        .args(["-vv", "--", "sh", "-c", "exit 4"])
+        .configure(|c| {
+            // SAFETY: close is async-signal-safe.
+            unsafe {
+                std::os::unix::process::CommandExt::pre_exec(c, || {
+                    libc::close(2);
+                    Ok(())
+                });
+            }
+        })
+        .run();
+    assert_eq!(closed.code, 4);
+
+    // stderr a pipe nobody reads any more: every log line gets EPIPE (and a
+    // SIGPIPE, which must not be relayed to the child as if sent to scythe).
+    let mut run = scythe(Mode::Subreaper)
+        .args(["-vv", "--", PROBE, "signals", "child"])
+        .configure(|c| {
+            let mut fds = [0; 2];
+            // SAFETY: pipe fills the array; the read end is closed at once.
+            unsafe {
+                libc::pipe(fds.as_mut_ptr());
+                libc::close(fds[0]);
+                use std::os::fd::FromRawFd;
+                c.stderr(std::process::Stdio::from_raw_fd(fds[1]));
+            }
+        })
+        .spawn();
+    run.ready("child");
+    run.signal(libc::SIGUSR2);
+    run.expect_line("child 12");
+    run.signal(EXIT_SIGNAL);
+    run.expect_line(&format!("child {EXIT_SIGNAL}"));
+    run.expect_line("exit child");
+    assert_eq!(run.finish().code, 0);
+}
+
+#[test]
+fn the_release_binary_is_static_and_small() {
+    let bytes = std::fs::read(scythe_path()).unwrap();
+    assert!(bytes.len() <= 16 * 1024, "scythe is {} bytes, over the 16 KiB budget", bytes.len());
+    assert_eq!(&bytes[..4], b"\x7fELF");
+    let elf = Elf(&bytes);
+    assert_eq!(elf.half(16), 2, "ET_EXEC: static, not PIE");
+    let (phoff, phentsize, phnum) = (elf.word(32) as usize, elf.half(54) as usize, elf.half(56));
+    for index in 0..phnum as usize {
+        let kind = Elf(&bytes[phoff + index * phentsize..]).word32(0);
+        assert_ne!(kind, 3, "PT_INTERP: needs a dynamic loader");
+        assert_ne!(kind, 2, "PT_DYNAMIC: dynamically linked");
+    }
+}
+
+/// Little-endian ELF64 field readers.
+struct Elf<'a>(&'a [u8]);
+
+impl Elf<'_> {
+    fn half(&self, at: usize) -> u16 {
+        u16::from_le_bytes(self.0[at..at + 2].try_into().unwrap())
+    }
+    fn word32(&self, at: usize) -> u32 {
+        u32::from_le_bytes(self.0[at..at + 4].try_into().unwrap())
+    }
+    fn word(&self, at: usize) -> u64 {
+        u64::from_le_bytes(self.0[at..at + 8].try_into().unwrap())
+    }
+}
+
+/// A fresh directory under the target directory, unique to this test run.
+fn tempdir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "scythe-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn the_child_gets_the_terminal_and_ctrl_c_reaches_it_alone() {
+    for mode in MODES {
+        let mut master = None;
+        let mut run = scythe(mode)
+            .args(["-v", "--", PROBE, "signals", "child"])
+            .configure(|c| master = Some(on_pty(c)))
+            .spawn();
+        let master = master.unwrap();
+        run.ready("child");
+        let child = children(run.scythe_pid())[0];
+        assert_eq!(foreground_group(&master), child, "{mode:?}: the child's group is in front");
+        type_on(&master, b"\x03");
+        run.expect_line("child 2");
+        run.signal(EXIT_SIGNAL);
+        run.expect_line(&format!("child {EXIT_SIGNAL}"));
+        let finished = run.finish();
+        assert_eq!(finished.code, 0);
+        assert!(!finished.stderr.contains("SIGINT"), "{mode:?}: scythe got ^C too: {finished:?}");
+    }
+}
+
+#[test]
+fn the_terminal_is_handed_back_on_exit() {
+    // A shell leads the session and waits for scythe in the foreground, as
+    // in an interactive shell; after scythe it reads the terminal, which it
+    // can only do (without being stopped) if the terminal was handed back.
+    let script = format!(
+        "{} -- {PROBE} signals child; echo back; read line; echo $line",
+        scythe_path().display()
+    );
+    let mut master = None;
+    let mut run = scythe(Mode::Subreaper)
+        .program("/bin/sh")
+        .args(["-c", &script])
+        .configure(|c| master = Some(on_pty(c)))
+        .spawn();
+    let master = master.unwrap();
+    run.ready("child");
+    let shell = run.scythe_pid();
+    let scythe = children(shell)[0];
+    assert_eq!(foreground_group(&master), children(scythe)[0]);
+    // SAFETY: kill takes no pointers.
+    unsafe { libc::kill(scythe, EXIT_SIGNAL) };
+    run.expect_line(&format!("child {EXIT_SIGNAL}"));
+    run.expect_line("exit child");
+    run.expect_line("back");
+    assert_eq!(foreground_group(&master), shell, "the shell's group is in front again");
+    type_on(&master, b"typed\n");
+    run.expect_line("typed");
+    assert_eq!(run.finish().code, 0);
+}
