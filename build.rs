@@ -3,6 +3,7 @@
 //! kernel does not need to run a static executable.
 
 fn main() {
+    commit_for_version_line();
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let script = format!("{manifest_dir}/src/discard.ld");
     println!("cargo:rerun-if-changed=src/discard.ld");
@@ -18,4 +19,27 @@ fn main() {
     ] {
         println!("cargo:rustc-link-arg-bins={arg}");
     }
+}
+
+/// The short commit hash, for the version line tools parse under some names
+/// (`... - git.COMMIT`): from `SCYTHE_COMMIT` if set, else from git, else
+/// `unknown`. Rebuilt when the checked-out commit changes.
+fn commit_for_version_line() {
+    println!("cargo:rerun-if-env-changed=SCYTHE_COMMIT");
+    for path in [".git/HEAD", ".git/packed-refs"] {
+        println!("cargo:rerun-if-changed={path}");
+    }
+    let head = std::fs::read_to_string(".git/HEAD").unwrap_or_default();
+    if let Some(reference) = head.strip_prefix("ref: ") {
+        println!("cargo:rerun-if-changed=.git/{}", reference.trim());
+    }
+    let commit = std::env::var("SCYTHE_COMMIT").ok().or_else(|| {
+        let output = std::process::Command::new("git")
+            .args(["rev-parse", "--short=7", "HEAD"])
+            .output()
+            .ok()
+            .filter(|output| output.status.success())?;
+        Some(String::from_utf8_lossy(&output.stdout).trim().to_string())
+    });
+    println!("cargo:rustc-env=SCYTHE_COMMIT={}", commit.unwrap_or_else(|| "unknown".into()));
 }

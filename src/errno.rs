@@ -14,22 +14,16 @@ pub fn describe(errno: u32) -> Option<&'static str> {
     Some(match errno {
         EPERM => "Operation not permitted",
         ENOENT => "No such file or directory",
-        EIO => "Input/output error",
         E2BIG => "Argument list too long",
         ENOEXEC => "Exec format error",
         EAGAIN => "Resource temporarily unavailable",
         ENOMEM => "Cannot allocate memory",
         EACCES => "Permission denied",
-        EFAULT => "Bad address",
         ENOTDIR => "Not a directory",
         EISDIR => "Is a directory",
-        EINVAL => "Invalid argument",
-        ENFILE => "Too many open files in system",
-        EMFILE => "Too many open files",
         ETXTBSY => "Text file busy",
         ENAMETOOLONG => "File name too long",
         ELOOP => "Too many levels of symbolic links",
-        ELIBBAD => "Accessing a corrupted shared library",
         _ => return None,
     })
 }

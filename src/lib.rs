@@ -8,9 +8,11 @@
 
 #![cfg_attr(not(test), no_std)]
 
+pub mod config;
 pub mod errno;
 pub mod line;
 pub mod options;
+pub mod personality;
 pub mod rewrite;
 pub mod signal;
 pub mod status;

@@ -12,16 +12,13 @@ use scythe::signal::{SIGPIPE, SigSet};
 use crate::sys;
 
 /// Writes a finished line to stderr.
+#[inline(never)]
 pub fn line(line: &mut Line) {
-    write_all(2, line.finish());
+    write(2, line.finish());
 }
 
-/// Writes text to stdout (`--help`, `--version`).
-pub fn stdout(text: &[u8]) {
-    write_all(1, text);
-}
-
-fn write_all(fd: i32, mut bytes: &[u8]) {
+/// Writes `bytes` to standard descriptor `fd`, as much as it takes.
+pub fn write(fd: i32, mut bytes: &[u8]) {
     let fd = sys::standard_fd(fd);
     while !bytes.is_empty() {
         match rustix::io::write(fd, bytes) {

@@ -5,23 +5,29 @@
 //! child's status. No libc, no heap: `start` is the entry point, `sys` the
 //! few raw system calls rustix does not offer, and `main` below reads from
 //! argv to exit: parse → prepare signals → spawn → supervise → exit.
+//!
+//! Run as `dumb-init`, `tini` or `docker-init`, it follows those tools'
+//! conventions (`scythe::personality`): same engine, other settings.
 
 #![no_std]
 #![no_main]
 
+mod answer;
 mod log;
 mod spawn;
 mod start;
 mod supervise;
 mod sys;
 
-use rustix::process;
+use rustix::process::{self, Pid};
+use scythe::config::{Config, Target};
 use scythe::line::Line;
-use scythe::options::{self, Args, Config, Parsed};
-use scythe::signal::{self, SigSet};
+use scythe::options::{self, Args, Parsed};
+use scythe::personality::{Convention, Personality};
+use scythe::signal::{self, SIGCONT, SIGHUP, SigSet};
 use scythe::status::Ended;
 
-use crate::spawn::{ChildSetup, Command};
+use crate::spawn::{ChildSetup, Command, Leads};
 use crate::start::Process;
 
 /// Exit status when COMMAND cannot be started at all (`fork` failed).
@@ -31,10 +37,12 @@ fn main(process: Process) -> ! {
     // First of all, block every signal: one sent during start-up then waits,
     // pending, and is relayed on the first turn of the loop instead of
     // killing scythe or being lost.
-    sys::set_signal_mask(SigSet::FULL);
-    let (config, command_at) = parse(&process);
-    prepare_signals();
-    become_subreaper();
+    let inherited_mask = sys::set_signal_mask(SigSet::FULL);
+    let personality = Convention::for_argv0(process.name()).personality();
+    let mut config = personality.defaults();
+    let command_at = parse(personality, &process, &mut config);
+    let inherited_ignored = prepare_signals(&config);
+    adopt_orphans(&config);
     let command = Command {
         argv: process.argv_from(command_at),
         envp: process.envp(),
@@ -42,9 +50,16 @@ fn main(process: Process) -> ! {
         path: process.env("PATH").unwrap_or(spawn::DEFAULT_PATH),
     };
     let group = sys::process_group();
-    let take_terminal = owns_terminal(group);
-    let setup = ChildSetup { mask: SigSet::EMPTY, take_terminal };
-    let child = match spawn::spawn(&command, &setup) {
+    let (leads, ignore_once) = if config.new_session {
+        (Leads::Session, let_go_of_terminal())
+    } else {
+        (Leads::Group { take_terminal: owns_terminal(group) }, SigSet::EMPTY)
+    };
+    let (mask, ignored) = match config.child_inherits_signals {
+        true => (inherited_mask, inherited_ignored),
+        false => (SigSet::EMPTY, SigSet::EMPTY),
+    };
+    let child = match spawn::spawn(&command, &ChildSetup { mask, ignored, leads }) {
         Ok(child) => child,
         Err(error) => fail(Line::new().text("cannot start ").bytes(command.name), error),
     };
@@ -56,8 +71,11 @@ fn main(process: Process) -> ! {
         line.text("started ").bytes(command.name).text(" as ").number(supervise::pid_number(child));
         log::line(&mut line);
     }
-    let ended = supervise::supervise(child, &config);
-    if let Some(group) = process::Pid::from_raw(group).filter(|_| take_terminal) {
+    let ended = supervise::supervise(child, &config, ignore_once);
+    if config.term_group_on_exit && config.target == Target::Group {
+        supervise::terminate_group(child, &config);
+    }
+    if let (Leads::Group { take_terminal: true }, Some(group)) = (leads, Pid::from_raw(group)) {
         // Hand the terminal back, or whoever started scythe finds its
         // foreground group gone. (A group outside scythe's PID namespace
         // cannot be named from inside it; the namespace's end settles it.)
@@ -66,50 +84,78 @@ fn main(process: Process) -> ! {
     exit(ended, &config)
 }
 
-/// Reads the options; answers `--help` and `--version` and usage errors here.
-fn parse(process: &Process) -> (Config, usize) {
-    match options::parse(&process.args(), |name| process.env(name)) {
-        Ok(Parsed::Run { config, command }) => (config, command),
-        Ok(Parsed::Help) => {
-            log::stdout(options::HELP.as_bytes());
-            sys::exit(0)
-        }
-        Ok(Parsed::Version) => {
-            log::stdout(concat!("scythe ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
-            sys::exit(0)
-        }
+/// Reads the options as the personality says into `config`; answers
+/// `--help`, `--version`, the licence and usage errors here. Returns where
+/// COMMAND is among the arguments.
+fn parse(personality: &Personality, process: &Process, config: &mut Config) -> usize {
+    match options::parse(personality, &process.args(), |name| process.env(name), config) {
+        Ok(Parsed::Run { command }) => return command,
+        Ok(Parsed::Help) => answer::help(personality, process.name()),
+        Ok(Parsed::Version) => answer::version(personality),
+        Ok(Parsed::License) => answer::license(),
         Err(error) => {
-            log::line(error.describe(&mut Line::new()));
-            sys::exit(options::USAGE_ERROR)
+            log::line(error.describe(personality, &mut Line::new()));
+            sys::exit(personality.usage_status)
         }
     }
+    sys::exit(0)
 }
 
-/// Puts every signal back to its default disposition. An inherited SIG_IGN
-/// for SIGCHLD would make the kernel reap children on its own and lose the
-/// main child's status; the others would pass on to the child through
-/// `execve`, which keeps ignored signals ignored.
-fn prepare_signals() {
+/// Puts every signal back to its default disposition and returns those that
+/// were ignored. An inherited SIG_IGN for SIGCHLD would make the kernel reap
+/// children on its own and lose the main child's status; the others would
+/// pass on to the child through `execve`, which keeps ignored signals
+/// ignored (the child gets them back only under conventions that want it).
+/// Also asks for the parent-death signal, if any.
+fn prepare_signals(config: &Config) -> SigSet {
+    let mut ignored = SigSet::EMPTY;
     for signal in 1..=signal::MAX {
         // SIGKILL and SIGSTOP refuse; nothing else can fail.
-        let _ = sys::reset_disposition(signal);
+        if sys::reset_disposition(signal) == Ok(true) {
+            ignored = ignored.with(signal);
+        }
     }
+    if config.parent_death_signal != 0 {
+        // SAFETY: the option parser only accepts signals 1 to 64.
+        let signal =
+            unsafe { process::Signal::from_raw_unchecked(config.parent_death_signal.into()) };
+        let _ = process::set_parent_process_death_signal(Some(signal));
+    }
+    ignored
 }
 
 /// Outside a PID namespace of its own, scythe is not PID 1, and orphans would
 /// go to the real init; as a child subreaper they come to scythe instead.
-fn become_subreaper() {
+/// Whoever started scythe may have made it one already (the bit survives
+/// `execve`).
+fn adopt_orphans(config: &Config) {
     let me = process::getpid();
     if me.is_init() {
         return;
     }
-    if let Err(error) = process::set_child_subreaper(Some(me)) {
-        // Some sandboxes refuse (AWS Lambda: EPERM); scythe still relays and
-        // reaps its own child, so it says so once and carries on.
-        let mut line = Line::new();
-        line.text("warning: not PID 1 and cannot become a child subreaper (errno ");
-        line.number(error.raw_os_error() as u64).text("): orphans will not be reaped");
-        log::line(&mut line);
+    // Some sandboxes refuse (AWS Lambda: EPERM); scythe still relays and
+    // reaps its own child, so it says so and carries on.
+    let adopted = (config.subreaper && process::set_child_subreaper(Some(me)).is_ok())
+        || process::child_subreaper().is_ok_and(|reaper| reaper.is_some());
+    if !adopted && config.warnings {
+        log::line(
+            Line::new()
+                .text("warning: not PID 1 and no child subreaper: orphans will not be reaped"),
+        );
+    }
+}
+
+/// Gives up stdin's terminal so the child can make it the controlling
+/// terminal of its new session. If scythe led the session, the kernel now
+/// sends its foreground group SIGHUP and SIGCONT: returns those two, for the
+/// loop to drop once rather than relay to a child that would take the
+/// hang-up for its own.
+fn let_go_of_terminal() -> SigSet {
+    let released = sys::give_up_terminal(sys::stdin()).is_ok();
+    if released && sys::session() == process::getpid().as_raw_nonzero().get() {
+        SigSet::EMPTY.with(SIGHUP).with(SIGCONT)
+    } else {
+        SigSet::EMPTY
     }
 }
 
@@ -124,7 +170,7 @@ fn owns_terminal(group: i32) -> bool {
 }
 
 fn exit(ended: Ended, config: &Config) -> ! {
-    let code = ended.exit_code();
+    let code = config.exit_status(ended);
     if config.verbosity >= 1 {
         let mut line = Line::new();
         line.text("child ended (");

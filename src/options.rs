@@ -1,106 +1,29 @@
 //! From argv and the environment to a [`Config`]: what scythe was asked to do.
 //!
-//! Options are described by a table ([`Opt`]) so that the parser is one loop
-//! whatever the vocabulary. Parsing stops at `--` or at the first word that is
-//! not an option, whatever `POSIXLY_CORRECT` says: in `scythe sh -c 'exit 3'`
-//! the `-c` belongs to `sh`.
+//! One parser for every name: the [`Personality`] says which options and
+//! variables count and what they start from. Parsing stops at `--` or at the
+//! first word that is not an option, whatever `POSIXLY_CORRECT` says: in
+//! `scythe sh -c 'exit 3'` the `-c` belongs to `sh`.
 
 use core::marker::PhantomData;
 
+use crate::config::{Config, Target};
 use crate::line::Line;
-use crate::rewrite::{self, RewriteTable, SpecError};
-use crate::signal;
+use crate::personality::{Action, ENVIRONMENT, EnvEffect, OPTIONS, Opt, Personality, Verbosity};
+use crate::rewrite::{self, Side, SpecError};
+use crate::signal::{self, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU};
 
-/// What an option does when it is given.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Action {
-    SingleChild,
-    Rewrite,
-    Verbose,
-    Help,
-    Version,
-}
-
-impl Action {
-    fn takes_value(self) -> bool {
-        matches!(self, Action::Rewrite)
-    }
-}
-
-/// One accepted option: its short letter (0 for none), its long name
-/// without `--` (empty for none) and its action.
-pub struct Opt {
-    pub short: u8,
-    pub long: &'static str,
-    pub action: Action,
-}
-
-pub const OPTIONS: &[Opt] = &[
-    Opt { short: b'c', long: "single-child", action: Action::SingleChild },
-    Opt { short: b'r', long: "rewrite", action: Action::Rewrite },
-    Opt { short: b'v', long: "verbose", action: Action::Verbose },
-    Opt { short: b'h', long: "help", action: Action::Help },
-    Opt { short: b'V', long: "version", action: Action::Version },
-];
-
-pub const HELP: &str = "\
-Usage: scythe [OPTIONS] [--] COMMAND [ARG]...
-
-Run COMMAND as the only child of a tiny init: relay every signal to it,
-reap every zombie, and exit with its status.
-
-Options:
-  -c, --single-child     relay signals to COMMAND alone, not to its process group
-  -r, --rewrite FROM:TO  relay signal FROM as TO (names or numbers: TERM,
-                         SIGTERM, 15, RTMIN+2); TO=0 drops FROM; repeatable
-  -v, --verbose          log relayed signals, rewrites and exits on stderr;
-                         twice, also every reaped orphan
-  -h, --help             print this help and exit
-  -V, --version          print the version and exit
-
-Environment:
-  SCYTHE_VERBOSE=N       verbosity when no -v is given
-
-Exit status: COMMAND's own, or 128+N if signal N killed it; 126 if COMMAND
-cannot be executed, 127 if it is not found, 1 if it cannot be started,
-2 for a usage error.
-";
-
-/// Where relayed signals go.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Target {
-    /// The child's whole process group, so `sh -c 'java ...'` passes them on.
-    Group,
-    /// The child alone.
-    Child,
-}
-
-/// What scythe was asked to do.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct Config {
-    pub target: Target,
-    pub rewrite: RewriteTable,
-    /// 0 is silent but for errors; 1 logs signals and the main child's
-    /// start and end; 2 also every reaped orphan.
-    pub verbosity: u32,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config { target: Target::Group, rewrite: RewriteTable::identity(), verbosity: 0 }
-    }
-}
-
-/// The outcome of a successful parse.
+/// The outcome of a successful parse (the settings go to the caller's
+/// [`Config`], which is large, so as not to copy it around).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Parsed {
     /// Run the command at this index of the arguments.
     Run {
-        config: Config,
         command: usize,
     },
     Help,
     Version,
+    License,
 }
 
 /// Why the command line cannot be used; `culprit` is the offending text.
@@ -113,16 +36,16 @@ pub struct UsageError<'a> {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Problem {
     UnknownOption,
+    AmbiguousOption,
     MissingValue,
     UnexpectedValue,
     NoCommand,
-    BadRewrite(SpecError),
-    /// The environment variable with this name has a value that is not a number.
-    BadNumberIn(&'static str),
+    BadRewrite,
+    BadSignal,
+    BadStatus,
+    /// `SCYTHE_VERBOSE` is not a number.
+    BadVerbosity,
 }
-
-/// Exit status for a usage error.
-pub const USAGE_ERROR: u8 = 2;
 
 /// The arguments after argv\[0\], by index; `None` past the end.
 pub trait Args<'a> {
@@ -135,15 +58,21 @@ impl<'a> Args<'a> for [&'a [u8]] {
     }
 }
 
-/// Parses the arguments after argv\[0\]; `env` looks up an environment
-/// variable by name.
-pub fn parse<'a, A, E>(args: &A, env: E) -> Result<Parsed, UsageError<'a>>
+/// Parses the arguments after argv\[0\] as `personality` reads them into
+/// `config`; `env` looks up an environment variable by name.
+pub fn parse<'a, A, E>(
+    personality: &Personality,
+    args: &A,
+    env: E,
+    config: &mut Config,
+) -> Result<Parsed, UsageError<'a>>
 where
     A: Args<'a> + ?Sized,
     E: Fn(&str) -> Option<&'a [u8]>,
 {
+    *config = personality.defaults();
     let mut parser =
-        Parser { args, next: 0, config: Config::default(), verbose_flags: 0, words: PhantomData };
+        Parser { personality, args, next: 0, config, verbose_flags: 0, words: PhantomData };
     let command = loop {
         let Some(arg) = parser.args.get(parser.next) else {
             return Err(UsageError { problem: Problem::NoCommand, culprit: b"" });
@@ -155,58 +84,40 @@ where
             [b'-', shorts @ ..] if !shorts.is_empty() => parser.shorts(shorts)?,
             _ => break parser.next - 1,
         };
-        match early {
-            Some(Answer::Help) => return Ok(Parsed::Help),
-            Some(Answer::Version) => return Ok(Parsed::Version),
-            None => {}
+        if let Some(answer) = early {
+            return Ok(answer);
         }
     };
     if args.get(command).is_none() {
         return Err(UsageError { problem: Problem::NoCommand, culprit: b"" });
     }
-    let mut config = parser.config;
-    config.verbosity = match (parser.verbose_flags, env("SCYTHE_VERBOSE")) {
-        (0, Some(level)) => signal::parse_number(level, u32::MAX).ok_or(UsageError {
-            problem: Problem::BadNumberIn("SCYTHE_VERBOSE"),
-            culprit: level,
-        })?,
-        (flags, _) => flags,
-    };
-    Ok(Parsed::Run { config, command })
+    parser.finish(env)?;
+    Ok(Parsed::Run { command })
 }
 
 /// The parse under way: what is read so far and where the next word is.
 struct Parser<'p, 'a, A: Args<'a> + ?Sized> {
+    personality: &'p Personality,
     args: &'p A,
     next: usize,
-    config: Config,
+    config: &'p mut Config,
     verbose_flags: u32,
     words: PhantomData<&'a [u8]>,
 }
 
-/// `Some` when an option ends the parse at once (kept apart from
-/// [`Parsed`], which carries a whole [`Config`], so that it stays small).
-type Early = Option<Answer>;
-
-/// Options answered without running anything.
-#[derive(Clone, Copy)]
-enum Answer {
-    Help,
-    Version,
-}
+/// `Some` when an option ends the parse at once (`--help`, `--version`).
+type Early = Option<Parsed>;
 
 impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
     /// `--name`, `--name=value` or `--name value`; `arg` is the whole word.
+    /// A unique prefix of a name will do, as with `getopt_long`.
     fn long(&mut self, long: &'a [u8], arg: &'a [u8]) -> Result<Early, UsageError<'a>> {
         let (name, inline_value) = match long.iter().position(|&b| b == b'=') {
             Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
             None => (long, None),
         };
         let culprit = &arg[..name.len() + 2];
-        let opt = OPTIONS
-            .iter()
-            .find(|opt| !opt.long.is_empty() && opt.long.as_bytes() == name)
-            .ok_or(UsageError { problem: Problem::UnknownOption, culprit })?;
+        let opt = self.find_long(name).map_err(|problem| UsageError { problem, culprit })?;
         let value = match (opt.action.takes_value(), inline_value) {
             (true, Some(value)) => value,
             (true, None) => self.take_value(culprit)?,
@@ -218,13 +129,27 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
         self.apply(opt.action, value)
     }
 
+    fn find_long(&self, name: &[u8]) -> Result<&'static Opt, Problem> {
+        let mut found = None;
+        for opt in self.accepted().filter(|opt| opt.long.as_bytes().starts_with(name)) {
+            if opt.long.len() == name.len() {
+                return Ok(opt);
+            }
+            if found.is_some() {
+                return Err(Problem::AmbiguousOption);
+            }
+            found = Some(opt);
+        }
+        found.filter(|_| !name.is_empty()).ok_or(Problem::UnknownOption)
+    }
+
     /// `-c`, `-vv`, `-r15:3`, `-r 15:3`, `-cr 15:3`.
     fn shorts(&mut self, shorts: &'a [u8]) -> Result<Early, UsageError<'a>> {
         for (at, letter) in shorts.iter().enumerate() {
             let culprit = &shorts[at..at + 1];
-            let opt = OPTIONS
-                .iter()
-                .find(|opt| opt.short != 0 && opt.short == *letter)
+            let opt = self
+                .accepted()
+                .find(|opt| opt.short == *letter)
                 .ok_or(UsageError { problem: Problem::UnknownOption, culprit })?;
             if opt.action.takes_value() {
                 let value = match &shorts[at + 1..] {
@@ -240,6 +165,12 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
         Ok(None)
     }
 
+    /// The options this name accepts.
+    fn accepted(&self) -> impl Iterator<Item = &'static Opt> + use<'a, A> {
+        let convention = self.personality.convention;
+        OPTIONS.iter().filter(move |opt| opt.accepted_by(convention))
+    }
+
     fn take_value(&mut self, culprit: &'a [u8]) -> Result<&'a [u8], UsageError<'a>> {
         let value = self
             .args
@@ -250,105 +181,213 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
     }
 
     fn apply(&mut self, action: Action, value: &'a [u8]) -> Result<Early, UsageError<'a>> {
+        let config = &mut *self.config;
+        let bad = |problem| UsageError { problem, culprit: value };
         match action {
-            Action::SingleChild => self.config.target = Target::Child,
-            Action::Verbose => self.verbose_flags = self.verbose_flags.saturating_add(1),
-            Action::Help => return Ok(Some(Answer::Help)),
-            Action::Version => return Ok(Some(Answer::Version)),
-            Action::Rewrite => {
-                let (from, to) = rewrite::parse_spec(value).map_err(|error| UsageError {
-                    problem: Problem::BadRewrite(error),
-                    culprit: value,
-                })?;
-                self.config.rewrite.set(from, to);
+            Action::SingleChild => {
+                config.target = Target::Child;
+                config.new_session = false;
             }
+            Action::Group => config.target = Target::Group,
+            Action::Verbose => self.verbose_flags = self.verbose_flags.saturating_add(1),
+            Action::Subreaper => config.subreaper = true,
+            Action::WarnOnReap => config.warn_on_reap = true,
+            Action::Rewrite => {
+                let (from, to) = rewrite::parse_spec(value, self.personality.rewrite_rules)
+                    .map_err(|_| bad(Problem::BadRewrite))?;
+                config.rewrite.set(from, to);
+            }
+            Action::ParentDeathSignal => {
+                config.parent_death_signal =
+                    signal::parse(value).filter(|&s| s != 0).ok_or(bad(Problem::BadSignal))?;
+            }
+            Action::SuccessStatus => {
+                let status = signal::parse_number(value, 255).ok_or(bad(Problem::BadStatus))?;
+                config.success_statuses.insert(status as u8);
+            }
+            Action::Help => return Ok(Some(Parsed::Help)),
+            Action::Version => return Ok(Some(Parsed::Version)),
+            Action::License => return Ok(Some(Parsed::License)),
         }
         Ok(None)
     }
+
+    /// Reads the environment (options win over it) and settles verbosity
+    /// and the defaults that depend on other settings.
+    fn finish<E>(mut self, env: E) -> Result<(), UsageError<'a>>
+    where
+        E: Fn(&str) -> Option<&'a [u8]>,
+    {
+        let convention = self.personality.convention;
+        let mut level = None;
+        for rule in ENVIRONMENT.iter().filter(|rule| rule.read_by(convention)) {
+            let Some(value) = env(rule.variable) else { continue };
+            match rule.effect {
+                EnvEffect::Verbosity => level = Some(value),
+                EnvEffect::VerboseIfOne if value == b"1" => level = Some(value),
+                EnvEffect::SingleChildIfZero if value == b"0" => {
+                    self.apply(Action::SingleChild, b"")?;
+                }
+                EnvEffect::SubreaperIfSet => self.config.subreaper = true,
+                EnvEffect::GroupIfSet => self.config.target = Target::Group,
+                EnvEffect::VerboseIfOne | EnvEffect::SingleChildIfZero => {}
+            }
+        }
+        let config = &mut *self.config;
+        let flags = self.verbose_flags;
+        match self.personality.verbosity {
+            Verbosity::Levels => {
+                config.verbosity = match (flags, level) {
+                    (0, Some(value)) => signal::parse_number(value, u32::MAX)
+                        .ok_or(UsageError { problem: Problem::BadVerbosity, culprit: value })?,
+                    (flags, _) => flags,
+                };
+            }
+            Verbosity::OnOff => {
+                let verbose = flags > 0 || level.is_some();
+                config.verbosity = if verbose { 2 } else { 0 };
+                config.warnings = verbose;
+            }
+            Verbosity::FromOne => {
+                let level = match (flags, level) {
+                    (0, Some(value)) => leading_number(value),
+                    (flags, _) => flags.saturating_add(1),
+                };
+                config.verbosity = level.saturating_sub(1);
+                config.warnings = level >= 1;
+            }
+        }
+        if config.new_session {
+            // A child leading its own session leads an orphaned process
+            // group, which the kernel lets no job-control signal stop; so
+            // that Ctrl-Z and `kill -TSTP` still stop it, they are relayed as
+            // SIGSTOP unless the user chose otherwise.
+            for signal in [SIGTSTP, SIGTTIN, SIGTTOU] {
+                config.rewrite.set_default(signal, SIGSTOP);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The number at the start of `text`, 0 if none, as C's `atoi` reads it.
+fn leading_number(text: &[u8]) -> u32 {
+    let digits = text.iter().position(|b| !b.is_ascii_digit()).unwrap_or(text.len());
+    signal::parse_number(&text[..digits], u32::MAX).unwrap_or(0)
 }
 
 impl UsageError<'_> {
-    /// The one-line message for this error.
-    pub fn describe<'l>(&self, line: &'l mut Line) -> &'l mut Line {
+    /// The one-line message for this error, made under `personality`.
+    pub fn describe<'l>(&self, personality: &Personality, line: &'l mut Line) -> &'l mut Line {
         let culprit = self.culprit;
         // Short options come as their bare letter.
-        let dash: &str = if culprit.len() == 1 { "-" } else { "" };
-        match self.problem {
-            Problem::UnknownOption => {
-                line.text("unknown option '").text(dash).bytes(culprit).text("'")
-            }
-            Problem::MissingValue => {
-                line.text("option '").text(dash).bytes(culprit).text("' needs a value")
-            }
-            Problem::UnexpectedValue => {
-                line.text("option '").bytes(culprit).text("' takes no value")
-            }
-            Problem::NoCommand => line.text("no COMMAND given"),
-            Problem::BadRewrite(error) => describe_spec_error(line, culprit, error),
-            Problem::BadNumberIn(variable) => {
-                line.text(variable).text("='").bytes(culprit).text("' is not a number")
+        let short = culprit.len() == 1;
+        let template = match self.problem {
+            Problem::UnknownOption if short => "unknown option '-%'",
+            Problem::UnknownOption => "unknown option '%'",
+            Problem::AmbiguousOption => "ambiguous option '%'",
+            Problem::MissingValue if short => "option '-%' needs a value",
+            Problem::MissingValue => "option '%' needs a value",
+            Problem::UnexpectedValue => "option '%' takes no value",
+            Problem::NoCommand => "no COMMAND given",
+            Problem::BadSignal => "'%' is not a signal",
+            Problem::BadStatus => "'%' is not an exit status (0 to 255)",
+            Problem::BadVerbosity => "SCYTHE_VERBOSE='%' is not a number",
+            Problem::BadRewrite => {
+                let error = rewrite::parse_spec(culprit, personality.rewrite_rules).err();
+                describe_spec_error(line, culprit, error.unwrap_or(SpecError::NoColon));
+                ""
             }
         };
-        line.text(" (see 'scythe --help')")
+        line.fill(template, culprit).text(" (try --help)")
     }
 }
 
-fn describe_spec_error<'l>(line: &'l mut Line, spec: &[u8], error: SpecError) -> &'l mut Line {
-    let (from, to) = match spec.iter().position(|&b| b == b':') {
-        Some(colon) => (&spec[..colon], &spec[colon + 1..]),
-        None => (spec, &b""[..]),
-    };
-    line.text("--rewrite '").bytes(spec).text("': ");
+fn describe_spec_error(line: &mut Line, spec: &[u8], error: SpecError) {
+    let (from, to) = rewrite::split_spec(spec).unwrap_or((spec, b""));
+    line.fill("--rewrite '%': ", spec);
     match error {
         SpecError::NoColon => line.text("expected FROM:TO"),
-        SpecError::BadFrom if signal::parse(from).is_some() => line
-            .text("'")
-            .bytes(from)
-            .text("' cannot be rewritten (SIGKILL, SIGSTOP and SIGCHLD are never relayed)"),
-        SpecError::BadFrom => line.text("'").bytes(from).text("' is not a signal"),
-        SpecError::BadTo => line.text("'").bytes(to).text("' is not a signal (or 0 to drop)"),
-    }
+        SpecError::NotASignal(Side::From) => line.fill("'%' is not a signal", from),
+        SpecError::NotASignal(Side::To) => line.fill("'%' is not a signal", to),
+        SpecError::OutOfRange(Side::From, highest) => {
+            line.fill("'%' is not from 1 to ", from).number(highest.into())
+        }
+        SpecError::OutOfRange(Side::To, highest) => {
+            line.fill("'%' is not from 0 to ", to).number(highest.into())
+        }
+        SpecError::NeverRelayed => line
+            .fill("'%' cannot be rewritten (SIGKILL, SIGSTOP and SIGCHLD are never relayed)", from),
+    };
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::personality::{DUMB_INIT, SCYTHE, TINI};
     use crate::signal::{SIGHUP, SIGQUIT, SIGTERM};
 
     fn run(args: &[&str]) -> Result<Parsed, String> {
-        run_with_env(args, &[])
+        run_as(&SCYTHE, args, &[])
     }
 
-    fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Result<Parsed, String> {
+    fn run_as(
+        personality: &Personality,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Parsed, String> {
+        parse_as(personality, args, env).map(|(parsed, _)| parsed)
+    }
+
+    fn parse_as(
+        personality: &Personality,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<(Parsed, Config), String> {
         let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
         let env: Vec<(String, Vec<u8>)> =
             env.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect();
         let lookup = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_slice());
-        parse(args.as_slice(), lookup).map_err(|error| {
-            let mut line = Line::new();
-            String::from_utf8(error.describe(&mut line).finish().to_vec()).unwrap()
-        })
+        let mut config = SCYTHE.defaults();
+        match parse(personality, args.as_slice(), lookup, &mut config) {
+            Ok(parsed) => Ok((parsed, config)),
+            Err(error) => {
+                let mut line = Line::new();
+                Err(String::from_utf8(error.describe(personality, &mut line).finish().to_vec())
+                    .unwrap())
+            }
+        }
+    }
+
+    fn config_as(
+        personality: &Personality,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> (Config, usize) {
+        match parse_as(personality, args, env) {
+            Ok((Parsed::Run { command }, config)) => (config, command),
+            other => panic!("{args:?}: {other:?}"),
+        }
     }
 
     fn config_and_command(args: &[&str]) -> (Config, usize) {
-        match run(args) {
-            Ok(Parsed::Run { config, command }) => (config, command),
-            other => panic!("{args:?}: {other:?}"),
-        }
+        config_as(&SCYTHE, args, &[])
     }
 
     #[test]
     fn plain_command() {
         let (config, command) = config_and_command(&["sleep", "1"]);
         assert_eq!(command, 0);
-        assert_eq!(config, Config::default());
+        assert_eq!(config, SCYTHE.defaults());
     }
 
     #[test]
     fn options_stop_at_the_first_word_that_is_not_one() {
-        let (config, command) = config_and_command(&["sh", "-c", "exit 3"]);
-        assert_eq!(command, 0);
-        assert_eq!(config.target, Target::Group);
+        for personality in [&SCYTHE, &DUMB_INIT, &TINI] {
+            let (config, command) = config_as(personality, &["sh", "-c", "exit 3"], &[]);
+            assert_eq!(command, 0);
+            assert_eq!(config.target, personality.defaults.target);
+        }
     }
 
     #[test]
@@ -370,6 +409,8 @@ mod tests {
         assert_eq!(config.verbosity, 3);
         assert_eq!(command, 2);
         assert_eq!(config_and_command(&["--single-child", "true"]).0.target, Target::Child);
+        assert_eq!(config_and_command(&["--single", "true"]).0.target, Target::Child);
+        assert_eq!(config_and_command(&["-c", "-g", "true"]).0.target, Target::Group);
     }
 
     #[test]
@@ -395,64 +436,130 @@ mod tests {
     }
 
     #[test]
-    fn help_and_version_win_where_they_stand() {
+    fn help_version_and_licence_win_where_they_stand() {
         assert_eq!(run(&["-h"]), Ok(Parsed::Help));
         assert_eq!(run(&["--help", "--bogus"]), Ok(Parsed::Help));
         assert_eq!(run(&["-V"]), Ok(Parsed::Version));
         assert_eq!(run(&["-vV"]), Ok(Parsed::Version));
+        assert_eq!(run_as(&TINI, &["--version"], &[]), Ok(Parsed::Version));
+        assert_eq!(run_as(&TINI, &["-l"], &[]), Ok(Parsed::License));
+        assert!(run_as(&TINI, &["-V"], &[]).is_err());
+        assert!(run(&["-l"]).is_err());
     }
 
     #[test]
-    fn verbosity_from_the_environment_unless_flags_say() {
+    fn scythe_verbosity_from_the_environment_unless_flags_say() {
         let env = [("SCYTHE_VERBOSE", "2")];
-        match run_with_env(&["true"], &env) {
-            Ok(Parsed::Run { config, .. }) => assert_eq!(config.verbosity, 2),
-            other => panic!("{other:?}"),
+        assert_eq!(config_as(&SCYTHE, &["true"], &env).0.verbosity, 2);
+        assert_eq!(config_as(&SCYTHE, &["-v", "true"], &env).0.verbosity, 1);
+    }
+
+    #[test]
+    fn the_other_vocabularies_under_scythe() {
+        let (config, _) =
+            config_and_command(&["-g", "-s", "-w", "-e", "3", "-e4", "-p", "SIGUSR1", "x"]);
+        assert_eq!(config.target, Target::Group);
+        assert!(config.subreaper && config.warn_on_reap);
+        assert!(config.success_statuses.contains(3) && config.success_statuses.contains(4));
+        assert!(!config.success_statuses.contains(5));
+        assert_eq!(config.parent_death_signal, 10);
+    }
+
+    #[test]
+    fn dumb_init_conventions() {
+        let (config, _) = config_as(&DUMB_INIT, &["x"], &[]);
+        assert!(config.new_session && config.term_group_on_exit && config.stop_with_job_signals);
+        assert_eq!(config.target, Target::Group);
+        assert!(!config.subreaper && !config.warnings);
+        assert_eq!(config.verbosity, 0);
+        // Job-control signals stop the new session's group, unless rewritten.
+        assert_eq!(config.rewrite.apply(SIGTSTP), SIGSTOP);
+        let (config, _) = config_as(&DUMB_INIT, &["-r", "20:10", "x"], &[]);
+        assert_eq!(config.rewrite.apply(SIGTSTP), 10);
+        assert_eq!(config.rewrite.apply(SIGTTIN), SIGSTOP);
+        // Single-child mode: no session, job-control signals unchanged.
+        for (args, env) in [(&["-c", "x"][..], &[][..]), (&["x"], &[("DUMB_INIT_SETSID", "0")])] {
+            let (config, _) = config_as(&DUMB_INIT, args, env);
+            assert!(!config.new_session);
+            assert_eq!(config.target, Target::Child);
+            assert_eq!(config.rewrite.apply(SIGTSTP), SIGTSTP);
         }
-        match run_with_env(&["-v", "true"], &env) {
-            Ok(Parsed::Run { config, .. }) => assert_eq!(config.verbosity, 1),
-            other => panic!("{other:?}"),
+        // Only the exact values count.
+        for value in ["1", "", "false", "00"] {
+            assert!(config_as(&DUMB_INIT, &["x"], &[("DUMB_INIT_SETSID", value)]).0.new_session);
         }
+        for (args, env) in [(&["-v", "x"][..], &[][..]), (&["x"], &[("DUMB_INIT_DEBUG", "1")])] {
+            let (config, _) = config_as(&DUMB_INIT, args, env);
+            assert_eq!((config.verbosity, config.warnings), (2, true));
+        }
+        assert_eq!(config_as(&DUMB_INIT, &["x"], &[("DUMB_INIT_DEBUG", "yes")]).0.verbosity, 0);
+    }
+
+    #[test]
+    fn dumb_init_rewrites_stay_within_1_to_31() {
+        assert!(config_as(&DUMB_INIT, &["-r", "9:0", "x"], &[]).0.rewrite.apply(9) == 0);
+        for bad in ["32:1", "1:32", "0:1", "15"] {
+            assert!(run_as(&DUMB_INIT, &["-r", bad, "x"], &[]).is_err(), "{bad}");
+        }
+        assert!(run_as(&DUMB_INIT, &["-g", "x"], &[]).is_err());
+        assert!(run_as(&DUMB_INIT, &["-s", "x"], &[]).is_err());
+    }
+
+    #[test]
+    fn tini_conventions() {
+        let (config, _) = config_as(&TINI, &["x"], &[]);
+        assert_eq!(config.target, Target::Child);
+        assert!(!config.subreaper && config.child_inherits_signals && !config.new_session);
+        assert_eq!((config.verbosity, config.warnings), (0, true));
+        let (config, _) = config_as(&TINI, &["-vv", "x"], &[]);
+        assert_eq!(config.verbosity, 2);
+        let env =
+            [("TINI_SUBREAPER", ""), ("TINI_KILL_PROCESS_GROUP", ""), ("TINI_VERBOSITY", "0")];
+        let (config, _) = config_as(&TINI, &["x"], &env);
+        assert!(config.subreaper);
+        assert_eq!(config.target, Target::Group);
+        assert_eq!((config.verbosity, config.warnings), (0, false));
+        assert_eq!(config_as(&TINI, &["x"], &[("TINI_VERBOSITY", "3x")]).0.verbosity, 2);
+        assert!(!config_as(&TINI, &["x"], &[("TINI_VERBOSITY", "x")]).0.warnings);
+        assert!(run_as(&TINI, &["-c", "x"], &[]).is_err());
+        assert!(run_as(&TINI, &["-r", "1:2", "x"], &[]).is_err());
     }
 
     #[test]
     fn usage_errors_are_one_clear_line() {
         let cases: &[(&[&str], &str)] = &[
-            (&[], "scythe: no COMMAND given (see 'scythe --help')\n"),
-            (&["-v"], "scythe: no COMMAND given (see 'scythe --help')\n"),
-            (&["--"], "scythe: no COMMAND given (see 'scythe --help')\n"),
-            (&["-x", "true"], "scythe: unknown option '-x' (see 'scythe --help')\n"),
-            (&["-vx", "true"], "scythe: unknown option '-x' (see 'scythe --help')\n"),
-            (&["--bogus=1", "true"], "scythe: unknown option '--bogus' (see 'scythe --help')\n"),
-            (&["-r"], "scythe: option '-r' needs a value (see 'scythe --help')\n"),
-            (&["--rewrite"], "scythe: option '--rewrite' needs a value (see 'scythe --help')\n"),
-            (
-                &["--verbose=2", "x"],
-                "scythe: option '--verbose' takes no value (see 'scythe --help')\n",
-            ),
-            (
-                &["-r", "15", "x"],
-                "scythe: --rewrite '15': expected FROM:TO (see 'scythe --help')\n",
-            ),
-            (
-                &["-r", "TERM:NOPE", "x"],
-                "scythe: --rewrite 'TERM:NOPE': 'NOPE' is not a signal (or 0 to drop) (see 'scythe --help')\n",
-            ),
-            (
-                &["-r", "NOPE:1", "x"],
-                "scythe: --rewrite 'NOPE:1': 'NOPE' is not a signal (see 'scythe --help')\n",
-            ),
+            (&[], "no COMMAND given"),
+            (&["-v"], "no COMMAND given"),
+            (&["--"], "no COMMAND given"),
+            (&["-x", "true"], "unknown option '-x'"),
+            (&["-vx", "true"], "unknown option '-x'"),
+            (&["--bogus=1", "true"], "unknown option '--bogus'"),
+            (&["--ver", "true"], "ambiguous option '--ver'"),
+            (&["-r"], "option '-r' needs a value"),
+            (&["--rewrite"], "option '--rewrite' needs a value"),
+            (&["--verbose=2", "x"], "option '--verbose' takes no value"),
+            (&["-r", "15", "x"], "--rewrite '15': expected FROM:TO"),
+            (&["-r", "TERM:NOPE", "x"], "--rewrite 'TERM:NOPE': 'NOPE' is not a signal"),
+            (&["-r", "NOPE:1", "x"], "--rewrite 'NOPE:1': 'NOPE' is not a signal"),
             (
                 &["-r", "KILL:1", "x"],
-                "scythe: --rewrite 'KILL:1': 'KILL' cannot be rewritten (SIGKILL, SIGSTOP and SIGCHLD are never relayed) (see 'scythe --help')\n",
+                "--rewrite 'KILL:1': 'KILL' cannot be rewritten (SIGKILL, SIGSTOP and SIGCHLD are never relayed)",
             ),
+            (&["-e", "256", "x"], "'256' is not an exit status (0 to 255)"),
+            (&["-p", "SIGNOPE", "x"], "'SIGNOPE' is not a signal"),
+            (&["-p", "0", "x"], "'0' is not a signal"),
         ];
         for (args, message) in cases {
-            assert_eq!(run(args).as_ref().err().map(String::as_str), Some(*message), "{args:?}");
+            let expected = format!("scythe: {message} (try --help)\n");
+            assert_eq!(run(args).err(), Some(expected), "{args:?}");
         }
         assert_eq!(
-            run_with_env(&["true"], &[("SCYTHE_VERBOSE", "lots")]).err().unwrap(),
-            "scythe: SCYTHE_VERBOSE='lots' is not a number (see 'scythe --help')\n"
+            run_as(&SCYTHE, &["true"], &[("SCYTHE_VERBOSE", "lots")]).err().unwrap(),
+            "scythe: SCYTHE_VERBOSE='lots' is not a number (try --help)\n"
+        );
+        assert_eq!(
+            run_as(&DUMB_INIT, &["-r", "40:1", "x"], &[]).err().unwrap(),
+            "scythe: --rewrite '40:1': '40' is not from 1 to 31 (try --help)\n"
         );
     }
 

@@ -4,13 +4,15 @@
 //! shut down gracefully on something other than SIGTERM), and `--rewrite 1:0`
 //! drops SIGHUP instead of relaying it.
 
-use crate::signal::{self, SIGCHLD, SIGKILL, SIGSTOP};
+use crate::signal::{self, SIGCHLD, SIGKILL, SIGSTOP, SigSet};
 
 /// A signal-to-signal map; every signal maps to itself until rewritten.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct RewriteTable {
     /// `to[n]` is what signal `n` becomes; 0 means "drop it".
     to: [u8; signal::MAX as usize + 1],
+    /// The signals a user rewrote, which defaults must not touch.
+    chosen: SigSet,
 }
 
 impl RewriteTable {
@@ -21,14 +23,23 @@ impl RewriteTable {
             to[n] = n as u8;
             n += 1;
         }
-        RewriteTable { to }
+        RewriteTable { to, chosen: SigSet::EMPTY }
     }
 
-    /// Makes `from` arrive as `to` (0 drops it); out-of-range numbers are
-    /// ignored, since parsing has already refused them.
+    /// Makes `from` arrive as `to` (0 drops it), as the user chose;
+    /// out-of-range numbers are ignored, since parsing has refused them.
     pub fn set(&mut self, from: u8, to: u8) {
         if let Some(slot) = self.to.get_mut(usize::from(from)) {
             *slot = to;
+            self.chosen = self.chosen.with(from);
+        }
+    }
+
+    /// Makes `from` arrive as `to` unless the user chose otherwise.
+    pub fn set_default(&mut self, from: u8, to: u8) {
+        if !self.chosen.contains(from) {
+            self.set(from, to);
+            self.chosen = self.chosen.without(from);
         }
     }
 
@@ -44,29 +55,61 @@ impl Default for RewriteTable {
     }
 }
 
+/// Which signals a name accepts in a rewrite spec.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SpecRules {
+    /// The highest signal number accepted on either side.
+    pub highest: u8,
+    /// Refuse SIGKILL, SIGSTOP and SIGCHLD as FROM: no process can receive
+    /// the first two, and scythe keeps SIGCHLD for reaping.
+    pub refuse_unrelayed: bool,
+}
+
+impl SpecRules {
+    pub const ALL: SpecRules = SpecRules { highest: signal::MAX, refuse_unrelayed: true };
+}
+
 /// What is wrong with a `FROM:TO` rewrite spec.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SpecError {
     /// No `:` between the two signals.
     NoColon,
-    /// FROM is not a signal, or not one that scythe ever receives.
-    BadFrom,
-    /// TO is not a signal number or name (0 is allowed: it drops).
-    BadTo,
+    /// This side is not a signal name or number.
+    NotASignal(Side),
+    /// This side is a signal, but above the highest accepted (or 0 as FROM).
+    OutOfRange(Side, u8),
+    /// FROM is a signal scythe never relays.
+    NeverRelayed,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Side {
+    From,
+    To,
 }
 
 /// Parses `FROM:TO`, with FROM and TO as numbers or names (`TERM`, `SIGTERM`,
-/// `15`, `RTMIN+2`); TO may be 0. FROM cannot be SIGKILL or SIGSTOP (no
-/// process can receive them) nor SIGCHLD (scythe keeps it for reaping).
-pub fn parse_spec(spec: &[u8]) -> Result<(u8, u8), SpecError> {
-    let colon = spec.iter().position(|&b| b == b':').ok_or(SpecError::NoColon)?;
-    let (from, to) = (&spec[..colon], &spec[colon + 1..]);
-    let from = match signal::parse(from) {
-        Some(0 | SIGKILL | SIGSTOP | SIGCHLD) | None => return Err(SpecError::BadFrom),
-        Some(from) => from,
-    };
-    let to = signal::parse(to).ok_or(SpecError::BadTo)?;
+/// `15`, `RTMIN+2`); TO may be 0, which drops FROM.
+pub fn parse_spec(spec: &[u8], rules: SpecRules) -> Result<(u8, u8), SpecError> {
+    let (from, to) = split_spec(spec).ok_or(SpecError::NoColon)?;
+    let from = signal::parse(from).ok_or(SpecError::NotASignal(Side::From))?;
+    let to = signal::parse(to).ok_or(SpecError::NotASignal(Side::To))?;
+    if from == 0 || from > rules.highest {
+        return Err(SpecError::OutOfRange(Side::From, rules.highest));
+    }
+    if to > rules.highest {
+        return Err(SpecError::OutOfRange(Side::To, rules.highest));
+    }
+    if rules.refuse_unrelayed && matches!(from, SIGKILL | SIGSTOP | SIGCHLD) {
+        return Err(SpecError::NeverRelayed);
+    }
     Ok((from, to))
+}
+
+/// FROM and TO, split at the first colon.
+pub fn split_spec(spec: &[u8]) -> Option<(&[u8], &[u8])> {
+    let colon = spec.iter().position(|&b| b == b':')?;
+    Some((&spec[..colon], &spec[colon + 1..]))
 }
 
 #[cfg(test)]
@@ -104,27 +147,52 @@ mod tests {
     }
 
     #[test]
+    fn defaults_yield_to_choices() {
+        let mut table = RewriteTable::identity();
+        table.set(SIGTERM, SIGQUIT);
+        table.set_default(SIGTERM, SIGSTOP);
+        table.set_default(SIGHUP, SIGSTOP);
+        assert_eq!(table.apply(SIGTERM), SIGQUIT);
+        assert_eq!(table.apply(SIGHUP), SIGSTOP);
+        // A default is no choice: a later default still applies.
+        table.set_default(SIGHUP, SIGUSR1);
+        assert_eq!(table.apply(SIGHUP), SIGUSR1);
+    }
+
+    #[test]
     fn specs_take_names_and_numbers() {
-        assert_eq!(parse_spec(b"15:3"), Ok((SIGTERM, SIGQUIT)));
-        assert_eq!(parse_spec(b"TERM:SIGQUIT"), Ok((SIGTERM, SIGQUIT)));
-        assert_eq!(parse_spec(b"SIGHUP:0"), Ok((SIGHUP, 0)));
-        assert_eq!(parse_spec(b"USR1:RTMIN+2"), Ok((SIGUSR1, 36)));
-        assert_eq!(parse_spec(b"TERM:KILL"), Ok((SIGTERM, SIGKILL)));
+        let all = SpecRules::ALL;
+        assert_eq!(parse_spec(b"15:3", all), Ok((SIGTERM, SIGQUIT)));
+        assert_eq!(parse_spec(b"TERM:SIGQUIT", all), Ok((SIGTERM, SIGQUIT)));
+        assert_eq!(parse_spec(b"SIGHUP:0", all), Ok((SIGHUP, 0)));
+        assert_eq!(parse_spec(b"USR1:RTMIN+2", all), Ok((SIGUSR1, 36)));
+        assert_eq!(parse_spec(b"TERM:KILL", all), Ok((SIGTERM, SIGKILL)));
     }
 
     #[test]
     fn bad_specs_name_the_bad_part() {
-        assert_eq!(parse_spec(b"15"), Err(SpecError::NoColon));
-        assert_eq!(parse_spec(b""), Err(SpecError::NoColon));
-        assert_eq!(parse_spec(b":3"), Err(SpecError::BadFrom));
-        assert_eq!(parse_spec(b"0:3"), Err(SpecError::BadFrom));
-        assert_eq!(parse_spec(b"KILL:3"), Err(SpecError::BadFrom));
-        assert_eq!(parse_spec(b"STOP:3"), Err(SpecError::BadFrom));
-        assert_eq!(parse_spec(b"CHLD:3"), Err(SpecError::BadFrom));
-        assert_eq!(parse_spec(b"99:3"), Err(SpecError::BadFrom));
-        assert_eq!(parse_spec(b"15:"), Err(SpecError::BadTo));
-        assert_eq!(parse_spec(b"15:65"), Err(SpecError::BadTo));
-        assert_eq!(parse_spec(b"15:3:4"), Err(SpecError::BadTo));
-        assert_eq!(parse_spec(b"15:99999999999999999999"), Err(SpecError::BadTo));
+        use SpecError::*;
+        let all = SpecRules::ALL;
+        assert_eq!(parse_spec(b"15", all), Err(NoColon));
+        assert_eq!(parse_spec(b"", all), Err(NoColon));
+        assert_eq!(parse_spec(b":3", all), Err(NotASignal(Side::From)));
+        assert_eq!(parse_spec(b"0:3", all), Err(OutOfRange(Side::From, 64)));
+        assert_eq!(parse_spec(b"KILL:3", all), Err(NeverRelayed));
+        assert_eq!(parse_spec(b"STOP:3", all), Err(NeverRelayed));
+        assert_eq!(parse_spec(b"CHLD:3", all), Err(NeverRelayed));
+        assert_eq!(parse_spec(b"99:3", all), Err(NotASignal(Side::From)));
+        assert_eq!(parse_spec(b"15:", all), Err(NotASignal(Side::To)));
+        assert_eq!(parse_spec(b"15:65", all), Err(NotASignal(Side::To)));
+        assert_eq!(parse_spec(b"15:3:4", all), Err(NotASignal(Side::To)));
+        assert_eq!(parse_spec(b"15:99999999999999999999", all), Err(NotASignal(Side::To)));
+    }
+
+    #[test]
+    fn narrower_rules_for_names_that_want_them() {
+        let classic = SpecRules { highest: 31, refuse_unrelayed: false };
+        assert_eq!(parse_spec(b"31:0", classic), Ok((31, 0)));
+        assert_eq!(parse_spec(b"9:1", classic), Ok((SIGKILL, SIGHUP)));
+        assert_eq!(parse_spec(b"32:1", classic), Err(SpecError::OutOfRange(Side::From, 31)));
+        assert_eq!(parse_spec(b"1:RTMIN", classic), Err(SpecError::OutOfRange(Side::To, 31)));
     }
 }

@@ -5,7 +5,7 @@ use rustix::io::Errno;
 use rustix::process::{self, Pid};
 use scythe::errno;
 use scythe::line::Line;
-use scythe::signal::SigSet;
+use scythe::signal::{self, SigSet};
 
 use crate::{log, sys};
 
@@ -24,31 +24,61 @@ pub struct Command {
 pub struct ChildSetup {
     /// Its signal mask at `execve` (scythe's own is full).
     pub mask: SigSet,
-    /// Whether to make its process group the terminal's foreground group.
-    pub take_terminal: bool,
+    /// Signals it ignores at `execve` (scythe itself ignores none).
+    pub ignored: SigSet,
+    pub leads: Leads,
+}
+
+/// What the child leads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Leads {
+    /// A process group in scythe's session; with `take_terminal`, the group
+    /// becomes the terminal's foreground group.
+    Group { take_terminal: bool },
+    /// A session of its own, taking stdin's terminal as its controlling
+    /// terminal if scythe gave it up (`TIOCSCTTY`).
+    Session,
 }
 
 /// Used when the environment has no `PATH`, as by `execvp`.
 pub const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// Forks and execs `command` in a process group of its own; returns its pid.
+/// Forks and execs `command` as a group or session leader; returns its pid.
 pub fn spawn(command: &Command, setup: &ChildSetup) -> Result<Pid, Errno> {
     let Some(child) = sys::fork()? else { become_command(command, setup) };
-    // The child makes the same call; making it here as well means the group
-    // exists as soon as fork returns, so a signal relayed to it before the
-    // child has run cannot fail with ESRCH. Whichever call comes second
-    // fails harmlessly (EACCES once the child has exec'd).
-    let _ = process::setpgid(Some(child), Some(child));
+    if let Leads::Group { .. } = setup.leads {
+        // The child makes the same call; making it here as well means the
+        // group exists as soon as fork returns, so a signal relayed to it
+        // before the child has run cannot fail with ESRCH. Whichever call
+        // comes second fails harmlessly (EACCES once the child has exec'd).
+        // (A session leader cannot be made from here: `setsid` fails in a
+        // process that already leads a group.)
+        let _ = process::setpgid(Some(child), Some(child));
+    }
     Ok(child)
 }
 
 /// The child's side of the fork: set up, exec, and on failure report and exit.
 fn become_command(command: &Command, setup: &ChildSetup) -> ! {
-    let _ = process::setpgid(None, None);
-    if setup.take_terminal {
-        // SIGTTOU is blocked here, so a background group may take the
-        // terminal without being stopped for it.
-        let _ = rustix::termios::tcsetpgrp(sys::stdin(), process::getpid());
+    match setup.leads {
+        Leads::Group { take_terminal } => {
+            let _ = process::setpgid(None, None);
+            if take_terminal {
+                // SIGTTOU is blocked here, so a background group may take
+                // the terminal without being stopped for it.
+                let _ = rustix::termios::tcsetpgrp(sys::stdin(), process::getpid());
+            }
+        }
+        Leads::Session => {
+            let _ = process::setsid();
+            // Fails when stdin is no terminal or another session holds it.
+            let _ = process::ioctl_tiocsctty(sys::stdin());
+        }
+    }
+    for signal in 1..=signal::MAX {
+        if setup.ignored.contains(signal) {
+            let _ = sys::ignore(signal);
+        }
     }
     sys::set_signal_mask(setup.mask);
     let error = exec_search(command);

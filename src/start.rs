@@ -44,6 +44,11 @@ pub struct Process {
 }
 
 impl Process {
+    /// argv\[0\], the name scythe was run as (empty if the caller gave none).
+    pub fn name(&self) -> &'static [u8] {
+        self.arg(0).unwrap_or_default()
+    }
+
     /// The arguments after argv\[0\].
     pub fn args(&self) -> ArgsAfterName<'_> {
         ArgsAfterName(self)

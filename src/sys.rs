@@ -10,13 +10,13 @@ use core::mem::MaybeUninit;
 
 use linux_raw_sys::ctypes::c_int;
 use linux_raw_sys::general::{
-    __NR_clone, __NR_execve, __NR_exit_group, __NR_getpgid, __NR_rt_sigaction, __NR_rt_sigprocmask,
-    __kernel_timespec, SIG_SETMASK, kernel_sigaction,
+    __NR_clone, __NR_execve, __NR_exit_group, __NR_getpgid, __NR_getsid, __NR_rt_sigaction,
+    __NR_rt_sigprocmask, __kernel_timespec, SIG_SETMASK, kernel_sigaction,
 };
-use linux_raw_sys::ioctl::TIOCGPGRP;
+use linux_raw_sys::ioctl::{TIOCGPGRP, TIOCNOTTY};
 use rustix::fd::BorrowedFd;
 use rustix::io::Errno;
-use rustix::ioctl::{Getter, Opcode};
+use rustix::ioctl::{Getter, NoArg, Opcode};
 use rustix::process::Pid;
 use scythe::signal::{SIGCHLD, SigSet};
 
@@ -70,6 +70,11 @@ const SIG_IGN: usize = 1;
 /// `Err` for SIGKILL and SIGSTOP, whose dispositions never change.
 pub fn reset_disposition(signal: u8) -> Result<bool, Errno> {
     sigaction(signal, SIG_DFL).map(|previous| previous == SIG_IGN)
+}
+
+/// Makes the process ignore `signal`.
+pub fn ignore(signal: u8) -> Result<(), Errno> {
+    sigaction(signal, SIG_IGN).map(drop)
 }
 
 /// Sets `signal`'s handler to `SIG_DFL` or `SIG_IGN`; returns the old one.
@@ -132,6 +137,21 @@ pub fn exit(code: u8) -> ! {
 pub fn process_group() -> i32 {
     // SAFETY: getpgid takes no pointers and cannot fail for the caller itself.
     unsafe { syscall(__NR_getpgid, [0; 5]) as i32 }
+}
+
+/// This process's session id, numbered as [`process_group`] numbers groups
+/// (so 0 when the session began outside scythe's PID namespace).
+pub fn session() -> i32 {
+    // SAFETY: getsid takes no pointers and cannot fail for the caller itself.
+    unsafe { syscall(__NR_getsid, [0; 5]) as i32 }
+}
+
+/// `ioctl(fd, TIOCNOTTY)`: gives up the controlling terminal open on `fd`.
+/// In a session leader this also ends the session's hold on it, and the
+/// kernel sends SIGHUP and SIGCONT to the terminal's foreground group.
+pub fn give_up_terminal(fd: BorrowedFd<'_>) -> Result<(), Errno> {
+    // SAFETY: TIOCNOTTY takes no argument.
+    unsafe { rustix::ioctl::ioctl(fd, NoArg::<{ TIOCNOTTY as Opcode }>::new()) }
 }
 
 /// The foreground process group of the controlling terminal open on `fd`,

@@ -33,6 +33,61 @@ pub fn scythe_path() -> PathBuf {
     path
 }
 
+/// The names scythe answers to, by the conventions each brings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Name {
+    Scythe,
+    DumbInit,
+    Tini,
+}
+
+pub const NAMES: [Name; 3] = [Name::Scythe, Name::DumbInit, Name::Tini];
+
+impl Name {
+    /// The binary under this name: scythe itself, or a link to it.
+    pub fn program(self) -> PathBuf {
+        match self {
+            Name::Scythe => scythe_path(),
+            Name::DumbInit => linked_as("dumb-init"),
+            Name::Tini => linked_as("tini"),
+        }
+    }
+
+    /// Exit status for a usage error.
+    pub fn usage_status(self) -> i32 {
+        if self == Name::Scythe { 2 } else { 1 }
+    }
+
+    /// Options that make it relay to the child's process group.
+    pub fn group_options(self) -> &'static [&'static str] {
+        if self == Name::Tini { &["-g"] } else { &[] }
+    }
+
+    /// Options that make it relay to the child alone.
+    pub fn single_child_options(self) -> &'static [&'static str] {
+        if self == Name::Tini { &[] } else { &["-c"] }
+    }
+
+    /// Options that make it adopt orphans when not PID 1 (none for
+    /// dumb-init, which never does).
+    pub fn subreaper_options(self) -> &'static [&'static str] {
+        if self == Name::Tini { &["-s"] } else { &[] }
+    }
+}
+
+/// A link to the binary under test named `name`, in a directory of this
+/// test process's own.
+pub fn linked_as(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("scythe-names-{}", std::process::id()));
+    let link = dir.join(name);
+    if !link.exists() {
+        std::fs::create_dir_all(&dir).expect("link directory");
+        // Another test thread may win the race; either link will do.
+        let _ = std::os::unix::fs::symlink(scythe_path(), &link);
+    }
+    link
+}
+
 /// How scythe is started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -50,11 +105,17 @@ pub struct Launch {
     program: PathBuf,
     args: Vec<OsString>,
     command: Option<Command>,
+    leader: bool,
 }
 
 /// Prepares a run of scythe in `mode`; add arguments, then `spawn` or `run`.
 pub fn scythe(mode: Mode) -> Launch {
-    Launch { mode, program: scythe_path(), args: Vec::new(), command: None }
+    scythe_as(Name::Scythe, mode)
+}
+
+/// Prepares a run of scythe under `name`, in `mode`.
+pub fn scythe_as(name: Name, mode: Mode) -> Launch {
+    Launch { mode, program: name.program(), args: Vec::new(), command: None, leader: false }
 }
 
 impl Launch {
@@ -74,6 +135,15 @@ impl Launch {
         self
     }
 
+    /// Makes scythe lead a session whose controlling terminal is stdin's, as
+    /// a container runtime does for `run -it` (with [`on_pty`]). As PID 1,
+    /// `setsid --ctty` takes the terminal over inside the new namespace.
+    pub fn session_leader(mut self) -> Self {
+        assert!(self.command.is_none(), "call session_leader before configure");
+        self.leader = true;
+        self
+    }
+
     /// Adjusts the underlying command (environment, directory, `pre_exec`).
     pub fn configure(mut self, adjust: impl FnOnce(&mut Command)) -> Self {
         adjust(self.command());
@@ -81,7 +151,7 @@ impl Launch {
     }
 
     fn command(&mut self) -> &mut Command {
-        let (mode, program, args) = (self.mode, &self.program, &self.args);
+        let (mode, program, args, leader) = (self.mode, &self.program, &self.args, self.leader);
         self.command.get_or_insert_with(|| {
             let mut command = match mode {
                 Mode::Subreaper => Command::new(program),
@@ -91,7 +161,11 @@ impl Launch {
                     if unsafe { libc::geteuid() } != 0 {
                         unshare.args(["--user", "--map-root-user"]);
                     }
-                    unshare.args(["--pid", "--fork", "--mount-proc"]).arg(program);
+                    unshare.args(["--pid", "--fork", "--mount-proc"]);
+                    if leader {
+                        unshare.args(["setsid", "--ctty"]);
+                    }
+                    unshare.arg(program);
                     unshare
                 }
             };
@@ -139,6 +213,7 @@ impl Launch {
             lines,
             stderr,
             stderr_done,
+            status: None,
             seen: Vec::new(),
             finished: false,
         }
@@ -159,6 +234,7 @@ pub struct Running {
     lines: Receiver<String>,
     stderr: Arc<Mutex<Vec<u8>>>,
     stderr_done: Receiver<()>,
+    status: Option<ExitStatus>,
     /// Every stdout line taken so far, for failure messages.
     pub seen: Vec<String>,
     finished: bool,
@@ -256,12 +332,25 @@ impl Running {
         String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
     }
 
-    /// Waits (bounded) for scythe to exit.
-    pub fn finish(mut self) -> Finished {
-        let status = match self.exit.recv_timeout(TIMEOUT) {
-            Ok(Ok(status)) => status,
+    /// Waits (bounded) for scythe (or unshare above it) to exit, and returns
+    /// its status as a shell shows it; what it left behind may run on.
+    pub fn exit_code(&mut self) -> i32 {
+        shell_code(self.wait_exit())
+    }
+
+    fn wait_exit(&mut self) -> ExitStatus {
+        if let Some(status) = self.status {
+            return status;
+        }
+        match self.exit.recv_timeout(TIMEOUT) {
+            Ok(Ok(status)) => *self.status.insert(status),
             _ => self.fail("scythe did not exit in time"),
-        };
+        }
+    }
+
+    /// Waits (bounded) for scythe to exit and for its output.
+    pub fn finish(mut self) -> Finished {
+        let status = self.wait_exit();
         self.finished = true;
         // What is left in the pipes arrives once the last writer is gone: at
         // once, unless an orphan outlives scythe and holds them open.
@@ -292,7 +381,9 @@ impl Drop for Running {
     fn drop(&mut self) {
         if !self.finished {
             self.kill_all();
-            let _ = self.exit.recv_timeout(TIMEOUT);
+            if self.status.is_none() {
+                let _ = self.exit.recv_timeout(TIMEOUT);
+            }
         }
     }
 }

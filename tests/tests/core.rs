@@ -17,8 +17,8 @@ fn probe_tree() -> Vec<String> {
     vec!["sh".into(), "-c".into(), script]
 }
 
-fn start_tree(mode: Mode, options: &[&str]) -> Running {
-    let mut run = scythe(mode).args(options).arg("--").args(probe_tree()).spawn();
+fn start_tree(name: Name, mode: Mode, options: &[&str]) -> Running {
+    let mut run = scythe_as(name, mode).args(options).arg("--").args(probe_tree()).spawn();
     let mut ready: Vec<String> = vec![run.next_line(), run.next_line()];
     ready.sort();
     assert!(
@@ -28,32 +28,53 @@ fn start_tree(mode: Mode, options: &[&str]) -> Running {
     run
 }
 
+/// The signals a test can relay and see arrive under `name`: dumb-init's
+/// conventions stop scythe itself after SIGTSTP, SIGTTIN and SIGTTOU (see
+/// the job-control tests in names.rs).
+fn relayed_under(name: Name) -> Vec<i32> {
+    let job_control = [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU];
+    relayed_signals()
+        .into_iter()
+        .filter(|s| name != Name::DumbInit || !job_control.contains(s))
+        .collect()
+}
+
 #[test]
 fn every_signal_reaches_the_whole_group() {
-    for mode in MODES {
-        let mut run = start_tree(mode, &[]);
-        for signal in relayed_signals() {
-            run.signal(signal);
-            let extra = run.expect_lines(&[format!("child {signal}"), format!("grand {signal}")]);
-            assert!(extra.is_empty(), "{mode:?} {signal}: unexpected {extra:?}");
+    for name in NAMES {
+        for mode in MODES {
+            let mut run = start_tree(name, mode, name.group_options());
+            for signal in relayed_under(name) {
+                run.signal(signal);
+                let extra =
+                    run.expect_lines(&[format!("child {signal}"), format!("grand {signal}")]);
+                assert!(extra.is_empty(), "{name:?} {mode:?} {signal}: unexpected {extra:?}");
+            }
+            // End the grandchild first: once the main child exits, scythe
+            // exits, and as PID 1 takes the namespace down with it.
+            stop_grandchild(&mut run);
+            run.signal(EXIT_SIGNAL);
+            run.expect_line(&format!("child {EXIT_SIGNAL}"));
+            run.expect_line("exit child");
+            let finished = run.finish();
+            assert_eq!(finished.code, 0, "{name:?} {mode:?}: {finished:?}");
         }
-        // End the grandchild first: once the main child exits, scythe exits,
-        // and as PID 1 takes the namespace down with it.
-        stop_grandchild(&mut run);
-        run.signal(EXIT_SIGNAL);
-        run.expect_line(&format!("child {EXIT_SIGNAL}"));
-        run.expect_line("exit child");
-        let finished = run.finish();
-        assert_eq!(finished.code, 0, "{mode:?}: {finished:?}");
     }
 }
 
 #[test]
 fn single_child_mode_spares_the_rest_of_the_group() {
-    for mode in MODES {
-        for flag in ["-c", "--single-child"] {
-            let mut run = start_tree(mode, &[flag]);
-            for signal in relayed_signals() {
+    let cases: &[(Name, &[&str])] = &[
+        (Name::Scythe, &["-c"]),
+        (Name::Scythe, &["--single-child"]),
+        (Name::DumbInit, &["-c"]),
+        (Name::DumbInit, &["--single-child"]),
+        (Name::Tini, &[]),
+    ];
+    for &(name, options) in cases {
+        for mode in MODES {
+            let mut run = start_tree(name, mode, options);
+            for signal in relayed_under(name) {
                 run.signal(signal);
                 run.expect_line(&format!("child {signal}"));
             }
@@ -63,9 +84,14 @@ fn single_child_mode_spares_the_rest_of_the_group() {
             run.signal(EXIT_SIGNAL);
             run.expect_line(&format!("child {EXIT_SIGNAL}"));
             run.expect_line("exit child");
-            assert_eq!(run.finish().code, 0, "{mode:?}");
+            assert_eq!(run.finish().code, 0, "{name:?} {mode:?}");
         }
     }
+}
+
+/// scythe under `name`, set up not to warn about being no subreaper.
+fn quiet(name: Name, mode: Mode) -> Launch {
+    scythe_as(name, mode).args(name.subreaper_options())
 }
 
 /// Sends the grandchild probe its exit signal directly and sees it go,
@@ -79,6 +105,27 @@ fn stop_grandchild(run: &mut Running) {
     assert_eq!(unsafe { libc::kill(grand[0], EXIT_SIGNAL) }, 0);
     run.expect_line(&format!("grand {EXIT_SIGNAL}"));
     run.expect_line("exit grand");
+}
+
+#[test]
+fn rewrites_under_dumb_init_take_signals_1_to_31() {
+    for mode in MODES {
+        let options = ["-c", "-r", "15:10", "--rewrite", "1:0"];
+        let mut run = scythe_as(Name::DumbInit, mode)
+            .args(options)
+            .args(["--", PROBE, "signals", "child"])
+            .spawn();
+        run.ready("child");
+        run.signal(libc::SIGTERM);
+        run.expect_line("child 10");
+        run.signal(libc::SIGHUP);
+        run.signal(libc::SIGUSR2);
+        run.expect_line("child 12");
+        run.signal(EXIT_SIGNAL);
+        run.expect_line(&format!("child {EXIT_SIGNAL}"));
+        run.expect_line("exit child");
+        assert_eq!(run.finish().code, 0);
+    }
 }
 
 #[test]
@@ -117,11 +164,13 @@ fn exit_status_is_the_childs() {
         (&["sh", "-c", "kill -KILL $$"], 128 + 9),
         (&["sh", "-c", "kill -SEGV $$"], 128 + 11),
     ];
-    for mode in MODES {
-        for (command, code) in cases {
-            let finished = scythe(mode).arg("--").args(*command).run();
-            assert_eq!(finished.code, *code, "{mode:?} {command:?}: {finished:?}");
-            assert_eq!(finished.stderr, "", "{mode:?} {command:?}");
+    for name in NAMES {
+        for mode in MODES {
+            for (command, code) in cases {
+                let finished = quiet(name, mode).arg("--").args(*command).run();
+                assert_eq!(finished.code, *code, "{name:?} {mode:?} {command:?}: {finished:?}");
+                assert_eq!(finished.stderr, "", "{name:?} {mode:?} {command:?}");
+            }
         }
     }
 }
@@ -133,15 +182,20 @@ fn exec_failures_are_127_and_126_with_one_line() {
     std::fs::write(&not_executable, "#!/bin/sh\n").unwrap();
     std::fs::set_permissions(&not_executable, std::fs::Permissions::from_mode(0o644)).unwrap();
     let not_executable = not_executable.to_str().unwrap().to_string();
-    for mode in MODES {
-        let missing = scythe(mode).args(["--", "no-such-command-anywhere"]).run();
-        assert_eq!(missing.code, 127, "{missing:?}");
-        assert_eq!(missing.stderr, "scythe: no-such-command-anywhere: No such file or directory\n");
-        let denied = scythe(mode).args(["--", &not_executable]).run();
-        assert_eq!(denied.code, 126, "{denied:?}");
-        assert_eq!(denied.stderr, format!("scythe: {not_executable}: Permission denied\n"));
-        let directory = scythe(mode).args(["--", "/"]).run();
-        assert_eq!(directory.code, 126, "{directory:?}");
+    for name in NAMES {
+        for mode in MODES {
+            let missing = quiet(name, mode).args(["--", "no-such-command-anywhere"]).run();
+            assert_eq!(missing.code, 127, "{name:?} {missing:?}");
+            assert_eq!(
+                missing.stderr,
+                "scythe: no-such-command-anywhere: No such file or directory\n"
+            );
+            let denied = quiet(name, mode).args(["--", &not_executable]).run();
+            assert_eq!(denied.code, 126, "{name:?} {denied:?}");
+            assert_eq!(denied.stderr, format!("scythe: {not_executable}: Permission denied\n"));
+            let directory = quiet(name, mode).args(["--", "/"]).run();
+            assert_eq!(directory.code, 126, "{name:?} {directory:?}");
+        }
     }
 }
 
@@ -164,14 +218,16 @@ fn commands_are_found_on_path_or_the_default_path() {
 }
 
 #[test]
-fn usage_errors_exit_2_with_one_line() {
-    for args in [&[][..], &["-x", "true"], &["--bogus"], &["-r", "TERM", "true"], &["--"], &["-v"]]
-    {
-        let finished = scythe(Mode::Subreaper).args(args).run();
-        assert_eq!(finished.code, 2, "{args:?}: {finished:?}");
-        assert_eq!(finished.stderr.lines().count(), 1, "{args:?}: {finished:?}");
-        assert!(finished.stderr.starts_with("scythe: "), "{finished:?}");
-        assert!(finished.stdout.is_empty());
+fn usage_errors_are_one_line_and_the_names_status() {
+    for name in NAMES {
+        for args in [&[][..], &["-x", "true"], &["--bogus"], &["-e", "x", "true"], &["--"], &["-v"]]
+        {
+            let finished = scythe_as(name, Mode::Subreaper).args(args).run();
+            assert_eq!(finished.code, name.usage_status(), "{name:?} {args:?}: {finished:?}");
+            assert_eq!(finished.stderr.lines().count(), 1, "{name:?} {args:?}: {finished:?}");
+            assert!(finished.stderr.starts_with("scythe: "), "{finished:?}");
+            assert!(finished.stdout.is_empty());
+        }
     }
 }
 
@@ -180,7 +236,8 @@ fn help_and_version_go_to_stdout() {
     for flag in ["-h", "--help"] {
         let finished = scythe(Mode::Subreaper).arg(flag).run();
         assert_eq!(finished.code, 0);
-        assert_eq!(finished.stdout[0], "Usage: scythe [OPTIONS] [--] COMMAND [ARG]...");
+        let usage = format!("Usage: {} [OPTIONS] [--] COMMAND [ARG]...", scythe_path().display());
+        assert_eq!(finished.stdout[0], usage);
         assert_eq!(finished.stderr, "");
     }
     for flag in ["-V", "--version"] {
@@ -192,9 +249,9 @@ fn help_and_version_go_to_stdout() {
 
 #[test]
 fn options_end_at_the_first_word_that_is_not_one() {
-    for posixly_correct in [false, true] {
+    for (name, posixly_correct) in NAMES.into_iter().flat_map(|n| [(n, false), (n, true)]) {
         let run = |args: &[&str]| {
-            scythe(Mode::Subreaper)
+            quiet(name, Mode::Subreaper)
                 .args(args)
                 .configure(|c| {
                     if posixly_correct {
@@ -204,7 +261,7 @@ fn options_end_at_the_first_word_that_is_not_one() {
                 .run()
         };
         assert_eq!(run(&["sh", "-c", "exit 3"]).code, 3);
-        assert_eq!(run(&["-vc", "sh", "-c", "exit 4"]).code, 4);
+        assert_eq!(run(&["-vv", "sh", "-c", "exit 4"]).code, 4);
         // A second `--` is the command.
         let dashes = run(&["--", "--", "true"]);
         assert_eq!(dashes.code, 127);
@@ -214,41 +271,63 @@ fn options_end_at_the_first_word_that_is_not_one() {
 
 #[test]
 fn every_orphan_is_reaped_while_the_child_runs() {
-    for mode in MODES {
-        let finished = scythe(mode).args(["--", PROBE, "orphans", "1000", "--exit", "7"]).run();
-        assert_eq!(finished.stdout, ["orphaned 1000", "reaped 1000"], "{mode:?}: {finished:?}");
-        assert_eq!(finished.code, 7);
+    // (dumb-init's conventions make no subreaper: as such, its orphans go to
+    // the real init, which reaps them too.)
+    for name in NAMES {
+        for mode in MODES {
+            let finished =
+                quiet(name, mode).args(["--", PROBE, "orphans", "1000", "--exit", "7"]).run();
+            let expected = ["orphaned 1000", "reaped 1000"];
+            assert_eq!(finished.stdout, expected, "{name:?} {mode:?}: {finished:?}");
+            assert_eq!(finished.code, 7);
+        }
     }
 }
 
 #[test]
 fn exits_with_the_main_child_while_orphans_remain() {
-    // As PID 1, scythe's exit ends the namespace and the orphans with it.
-    let finished = scythe(Mode::Pid1)
-        .args(["-vv", "--", PROBE, "orphans", "1000", "--no-wait", "--linger", "--exit", "7"])
-        .run();
-    assert_eq!(finished.stdout, ["orphaned 1000"], "{finished:?}");
-    assert_eq!(finished.code, 7, "{finished:?}");
-    // With exited (not lingering) orphans, some are reaped, the rest die
-    // with the namespace; scythe does not wait for them either way.
-    let finished =
-        scythe(Mode::Pid1).args(["--", PROBE, "orphans", "1000", "--no-wait", "--exit", "7"]).run();
-    assert_eq!(finished.code, 7, "{finished:?}");
+    for name in NAMES {
+        // As PID 1, scythe's exit ends the namespace and the orphans with it.
+        let lingering = ["--", PROBE, "orphans", "1000", "--no-wait", "--linger", "--exit", "7"];
+        let finished = scythe_as(name, Mode::Pid1).args(lingering).run();
+        assert_eq!(finished.stdout, ["orphaned 1000"], "{name:?}: {finished:?}");
+        assert_eq!(finished.code, 7, "{name:?}: {finished:?}");
+        // With exited (not lingering) orphans, some are reaped, the rest die
+        // with the namespace; scythe does not wait for them either way.
+        let exited = ["--", PROBE, "orphans", "1000", "--no-wait", "--exit", "7"];
+        let finished = scythe_as(name, Mode::Pid1).args(exited).run();
+        assert_eq!(finished.code, 7, "{name:?}: {finished:?}");
+    }
 }
 
 #[test]
-fn the_child_starts_with_a_clean_signal_state() {
-    for mode in MODES {
-        let finished = scythe(mode)
-            .args(["--", "grep", "^Sig[IB]", "/proc/self/status"])
-            .configure(|c| {
-                start_dirty(c, &[libc::SIGINT, libc::SIGQUIT], &[libc::SIGUSR1, libc::SIGTERM])
-            })
-            .run();
-        assert_eq!(finished.code, 0, "{finished:?}");
-        assert_eq!(finished.stdout, ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"]);
-        let group = scythe(mode).args(["--", PROBE, "report"]).run();
-        assert!(group.stdout.contains(&"own group: true".to_string()), "{group:?}");
+fn the_child_starts_with_a_clean_signal_state_or_as_tini_the_inherited_one() {
+    for name in NAMES {
+        for mode in MODES {
+            let finished = quiet(name, mode)
+                .args(["--", "grep", "^Sig[IB]", "/proc/self/status"])
+                .configure(|c| {
+                    start_dirty(c, &[libc::SIGINT, libc::SIGQUIT], &[libc::SIGUSR1, libc::SIGTERM])
+                })
+                .run();
+            assert_eq!(finished.code, 0, "{finished:?}");
+            let mask = |field: &str| {
+                let line = finished.stdout.iter().find(|l| l.starts_with(field)).unwrap();
+                u64::from_str_radix(line.rsplit('\t').next().unwrap(), 16).unwrap()
+            };
+            let (blocked, ignored) = (mask("SigBlk:"), mask("SigIgn:"));
+            if name == Name::Tini {
+                // Tini's conventions pass the starting state on, transparently:
+                // INT (2) and QUIT (3) ignored, USR1 (10) and TERM (15) blocked,
+                // and whatever unshare ignores above them, as PID 1.
+                assert_eq!(blocked, 0x4200, "{name:?} {mode:?}");
+                assert_eq!(ignored & 0xffff, 0x6, "{name:?} {mode:?}");
+            } else {
+                assert_eq!((blocked, ignored), (0, 0), "{name:?} {mode:?}");
+            }
+            let group = quiet(name, mode).args(["--", PROBE, "report"]).run();
+            assert!(group.stdout.contains(&"own group: true".to_string()), "{group:?}");
+        }
     }
 }
 
@@ -256,12 +335,14 @@ fn the_child_starts_with_a_clean_signal_state() {
 fn an_inherited_ignored_sigchld_does_not_lose_the_status() {
     // SIGCHLD = SIG_IGN makes the kernel reap children itself: scythe must
     // undo it, or it would never see its child's status.
-    for mode in MODES {
-        let finished = scythe(mode)
-            .args(["--", "sh", "-c", "exit 5"])
-            .configure(|c| start_dirty(c, &[libc::SIGCHLD], &[libc::SIGCHLD]))
-            .run();
-        assert_eq!(finished.code, 5, "{mode:?}: {finished:?}");
+    for name in NAMES {
+        for mode in MODES {
+            let finished = quiet(name, mode)
+                .args(["--", "sh", "-c", "exit 5"])
+                .configure(|c| start_dirty(c, &[libc::SIGCHLD], &[libc::SIGCHLD]))
+                .run();
+            assert_eq!(finished.code, 5, "{name:?} {mode:?}: {finished:?}");
+        }
     }
 }
 
@@ -269,8 +350,16 @@ fn an_inherited_ignored_sigchld_does_not_lose_the_status() {
 fn a_signal_sent_during_start_up_is_relayed() {
     // A signal pending when scythe starts survives execve; scythe must take
     // it on its first turn and relay it. The probe either reports it or,
-    // had it arrived before the probe blocked signals, died of it.
-    let mut run = scythe(Mode::Subreaper)
+    // had it arrived before the probe blocked signals, died of it. Under
+    // dumb-init's conventions the child may not lead its session yet: the
+    // signal must reach it all the same.
+    for name in NAMES {
+        a_signal_pending_at_start_is_relayed_as(name);
+    }
+}
+
+fn a_signal_pending_at_start_is_relayed_as(name: Name) {
+    let mut run = quiet(name, Mode::Subreaper)
         .args(["--", PROBE, "signals", "child"])
         .configure(|c| {
             // SAFETY: async-signal-safe calls between fork and exec.
@@ -302,8 +391,8 @@ fn a_signal_sent_during_start_up_is_relayed() {
 #[test]
 fn scythe_leaves_the_directory_and_the_child_keeps_it() {
     let dir = tempdir();
-    for mode in MODES {
-        let mut run = scythe(mode)
+    for (name, mode) in NAMES.into_iter().flat_map(|n| MODES.map(|m| (n, m))) {
+        let mut run = quiet(name, mode)
             .args(["--", "sh", "-c", &format!("{PROBE} report; exec {PROBE} signals child")])
             .configure(|c| {
                 c.current_dir(&dir);
@@ -313,7 +402,7 @@ fn scythe_leaves_the_directory_and_the_child_keeps_it() {
         run.expect_line("own group: false");
         run.ready("child");
         let cwd = std::fs::read_link(format!("/proc/{}/cwd", run.scythe_pid())).unwrap();
-        assert_eq!(cwd, std::path::Path::new("/"), "{mode:?}");
+        assert_eq!(cwd, std::path::Path::new("/"), "{name:?} {mode:?}");
         run.signal(libc::SIGKILL);
         run.finish();
     }
@@ -321,8 +410,8 @@ fn scythe_leaves_the_directory_and_the_child_keeps_it() {
 
 #[test]
 fn an_idle_scythe_never_wakes_up() {
-    for mode in MODES {
-        let mut run = scythe(mode).args(["--", PROBE, "signals", "child"]).spawn();
+    for (name, mode) in NAMES.into_iter().flat_map(|n| MODES.map(|m| (n, m))) {
+        let mut run = quiet(name, mode).args(["--", PROBE, "signals", "child"]).spawn();
         run.ready("child");
         let switches = || {
             let status =
@@ -336,7 +425,7 @@ fn an_idle_scythe_never_wakes_up() {
         let before = switches();
         // A measurement window, not synchronisation.
         std::thread::sleep(Duration::from_secs(3));
-        assert_eq!(switches(), before, "{mode:?}: scythe woke up while idle");
+        assert_eq!(switches(), before, "{name:?} {mode:?}: scythe woke up while idle");
         run.signal(EXIT_SIGNAL);
         run.expect_line(&format!("child {EXIT_SIGNAL}"));
         assert_eq!(run.finish().code, 0);
@@ -345,14 +434,20 @@ fn an_idle_scythe_never_wakes_up() {
 
 #[test]
 fn stdout_is_never_written_and_a_broken_stderr_hurts_nothing() {
+    for name in NAMES {
+        never_stdout_and_broken_stderr_as(name);
+    }
+}
+
+fn never_stdout_and_broken_stderr_as(name: Name) {
     // Verbose, with stderr kept: logs there, nothing on stdout.
-    let finished = scythe(Mode::Subreaper).args(["-vv", "--", "sh", "-c", "exit 3"]).run();
+    let finished = quiet(name, Mode::Subreaper).args(["-vv", "--", "sh", "-c", "exit 3"]).run();
     assert_eq!(finished.code, 3);
     assert!(finished.stdout.is_empty(), "{finished:?}");
     assert!(finished.stderr.contains("exiting 3"), "{finished:?}");
 
     // stderr closed altogether.
-    let closed = scythe(Mode::Subreaper)
+    let closed = quiet(name, Mode::Subreaper)
         .args(["-vv", "--", "sh", "-c", "exit 4"])
         .configure(|c| {
             // SAFETY: close is async-signal-safe.
@@ -368,7 +463,7 @@ fn stdout_is_never_written_and_a_broken_stderr_hurts_nothing() {
 
     // stderr a pipe nobody reads any more: every log line gets EPIPE (and a
     // SIGPIPE, which must not be relayed to the child as if sent to scythe).
-    let mut run = scythe(Mode::Subreaper)
+    let mut run = quiet(name, Mode::Subreaper)
         .args(["-vv", "--", PROBE, "signals", "child"])
         .configure(|c| {
             let mut fds = [0; 2];
@@ -435,23 +530,36 @@ fn tempdir() -> std::path::PathBuf {
 
 #[test]
 fn the_child_gets_the_terminal_and_ctrl_c_reaches_it_alone() {
-    for mode in MODES {
-        let mut master = None;
-        let mut run = scythe(mode)
-            .args(["-v", "--", PROBE, "signals", "child"])
-            .configure(|c| master = Some(on_pty(c)))
-            .spawn();
-        let master = master.unwrap();
-        run.ready("child");
-        let child = children(run.scythe_pid())[0];
-        assert_eq!(foreground_group(&master), child, "{mode:?}: the child's group is in front");
-        type_on(&master, b"\x03");
-        run.expect_line("child 2");
-        run.signal(EXIT_SIGNAL);
-        run.expect_line(&format!("child {EXIT_SIGNAL}"));
-        let finished = run.finish();
-        assert_eq!(finished.code, 0);
-        assert!(!finished.stderr.contains("SIGINT"), "{mode:?}: scythe got ^C too: {finished:?}");
+    let cases: &[(Name, &[&str])] = &[
+        (Name::Scythe, &[]),
+        (Name::Scythe, &["-c"]),
+        (Name::Tini, &["-s"]),
+        // A session of the child's own, which takes the terminal along.
+        (Name::DumbInit, &[]),
+        (Name::DumbInit, &["-c"]),
+    ];
+    for &(name, options) in cases {
+        for mode in MODES {
+            let mut master = None;
+            let mut run = scythe_as(name, mode)
+                .session_leader()
+                .args(options)
+                .args(["-v", "--", PROBE, "signals", "child"])
+                .configure(|c| master = Some(on_pty(c)))
+                .spawn();
+            let master = master.unwrap();
+            run.ready("child");
+            let child = children(run.scythe_pid())[0];
+            let what = format!("{name:?} {options:?} {mode:?}");
+            assert_eq!(foreground_group(&master), child, "{what}: the child's group is in front");
+            type_on(&master, b"\x03");
+            run.expect_line("child 2");
+            run.signal(EXIT_SIGNAL);
+            run.expect_line(&format!("child {EXIT_SIGNAL}"));
+            let finished = run.finish();
+            assert_eq!(finished.code, 0, "{what}");
+            assert!(!finished.stderr.contains("SIGINT"), "{what}: scythe got ^C too: {finished:?}");
+        }
     }
 }
 

@@ -15,6 +15,10 @@
 //!   block until killed. Unless `--no-wait`, it then waits until every one
 //!   of them has been reaped (or 20 s have passed) and prints `reaped N` or
 //!   `zombies K`. Exits with CODE (default 0).
+//!   `--print` also prints `orphan PID` for each; `--hold` then carries on
+//!   as `probe signals child` instead of exiting.
+//! - `probe leave TAG CODE`: forks a `probe signals TAG` and exits with CODE
+//!   once that one is ready, leaving it behind in its process group.
 //! - `probe idle`: blocks until a signal kills it.
 
 use std::time::{Duration, Instant};
@@ -27,7 +31,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     match words.as_slice() {
-        ["signals", tag] => signals(tag),
+        ["signals", tag] => signals(tag, None),
+        ["leave", tag, code] => leave(tag, code.parse().expect("an exit code")),
         ["report"] => report(),
         ["orphans", count, options @ ..] => orphans(count.parse().expect("a count"), options),
         ["idle"] => loop {
@@ -59,7 +64,9 @@ fn full_set() -> libc::sigset_t {
     }
 }
 
-fn signals(tag: &str) {
+/// Reports signals as `TAG N` lines; `ready_pipe`, if any, is closed once
+/// the probe is ready, for a parent that waits on it.
+fn signals(tag: &str, ready_pipe: Option<i32>) -> ! {
     let all = full_set();
     // SAFETY: plain libc calls on live, initialised arguments.
     unsafe {
@@ -79,6 +86,10 @@ fn signals(tag: &str) {
     unsafe { libc::sigdelset(&mut waited, libc::SIGCHLD) };
     let all = waited;
     say(&format!("ready {tag} {}", std::process::id()));
+    if let Some(fd) = ready_pipe {
+        // SAFETY: closing a descriptor this process owns.
+        unsafe { libc::close(fd) };
+    }
     loop {
         // SAFETY: `all` is an initialised set.
         let signal = unsafe { libc::sigwaitinfo(&all, std::ptr::null_mut()) };
@@ -98,6 +109,25 @@ fn signals(tag: &str) {
     }
 }
 
+fn leave(tag: &str, code: i32) {
+    let mut pipe = [0; 2];
+    // SAFETY: pipe fills the two descriptors it is given.
+    assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
+    // SAFETY: the probe is single-threaded.
+    if unsafe { libc::fork() } == 0 {
+        // SAFETY: closing the end the child does not use.
+        unsafe { libc::close(pipe[0]) };
+        signals(tag, Some(pipe[1]));
+    }
+    let mut byte = 0u8;
+    // SAFETY: closing our write end, then reading until the child closes its.
+    unsafe {
+        libc::close(pipe[1]);
+        libc::read(pipe[0], (&raw mut byte).cast(), 1);
+    }
+    std::process::exit(code);
+}
+
 fn report() {
     let cwd = std::env::current_dir().expect("cwd");
     say(&format!("cwd: {}", cwd.display()));
@@ -109,6 +139,8 @@ fn report() {
 fn orphans(count: usize, options: &[&str]) {
     let wait = !options.contains(&"--no-wait");
     let linger = options.contains(&"--linger");
+    let print = options.contains(&"--print");
+    let hold = options.contains(&"--hold");
     let code: i32 = match options.iter().position(|o| *o == "--exit") {
         Some(at) => options[at + 1].parse().expect("an exit code"),
         None => 0,
@@ -153,6 +185,11 @@ fn orphans(count: usize, options: &[&str]) {
         libc::waitpid(middle, std::ptr::null_mut(), 0);
     }
     assert_eq!(pids.len(), count, "forked grandchildren");
+    if print {
+        for pid in &pids {
+            say(&format!("orphan {pid}"));
+        }
+    }
     say(&format!("orphaned {count}"));
     if wait {
         // Nothing signals "reaped by someone else", so this polls, bounded.
@@ -169,6 +206,9 @@ fn orphans(count: usize, options: &[&str]) {
             0 => say(&format!("reaped {count}")),
             left => say(&format!("zombies {left}")),
         }
+    }
+    if hold {
+        signals("child", None);
     }
     std::process::exit(code);
 }

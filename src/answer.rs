@@ -1,0 +1,70 @@
+//! What scythe answers without running anything: `--help`, `--version` and
+//! the licence, each in the shape the name it runs under calls for, and
+//! always in scythe's own words.
+
+use scythe::personality::{ENVIRONMENT, OPTIONS, Personality, VersionStyle};
+
+use crate::log;
+
+const STDOUT: i32 = 1;
+const STDERR: i32 = 2;
+
+/// The help text: usage under the name scythe was run as, then the options
+/// and variables that name accepts.
+pub fn help(personality: &Personality, name: &[u8]) {
+    let fd = if personality.help_on_stderr { STDERR } else { STDOUT };
+    let convention = personality.convention;
+    log::write(fd, b"Usage: ");
+    log::write(fd, name);
+    log::write(
+        fd,
+        b" [OPTIONS] [--] COMMAND [ARG]...\n\
+          Run COMMAND under scythe, a tiny init: relay signals, reap zombies,\n\
+          exit with its status. Signals: TERM, SIGTERM, 15, RTMIN+2.\n\nOptions:\n",
+    );
+    for opt in OPTIONS.iter().filter(|opt| opt.accepted_by(convention)) {
+        log::write(fd, opt.help.as_bytes());
+    }
+    log::write(fd, b"\nEnvironment:\n");
+    for rule in ENVIRONMENT.iter().filter(|rule| rule.read_by(convention)) {
+        log::write(fd, rule.help.as_bytes());
+    }
+    log::write(
+        fd,
+        b"\nExit status: COMMAND's, 128+N if signal N killed it, 126 if it cannot run,\n\
+          127 if not found, 1 if it cannot start; on bad usage, ",
+    );
+    log::write(fd, if personality.usage_status == 2 { b"2.\n" } else { b"1.\n" });
+}
+
+pub fn version(personality: &Personality) {
+    match personality.version {
+        VersionStyle::Plain => {
+            log::write(STDOUT, concat!("scythe ", env!("CARGO_PKG_VERSION"), "\n").as_bytes())
+        }
+        VersionStyle::Prefixed => {
+            log::write(STDERR, concat!("scythe v", env!("CARGO_PKG_VERSION"), "\n").as_bytes())
+        }
+        VersionStyle::Dashed => log::write(
+            STDOUT,
+            concat!(
+                "scythe version ",
+                env!("CARGO_PKG_VERSION"),
+                " - git.",
+                env!("SCYTHE_COMMIT"),
+                "\n"
+            )
+            .as_bytes(),
+        ),
+    }
+}
+
+/// A short statement of scythe's licence (the full text, in the LICENSE
+/// file of its source, would double the size of the binary).
+pub fn license() {
+    log::write(
+        STDOUT,
+        b"scythe is free software under the MIT licence (SPDX: MIT).\n\
+          Copyright (c) 2026 The scythe developers. The full text is in its LICENSE file.\n",
+    );
+}
