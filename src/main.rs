@@ -47,7 +47,7 @@ fn main(process: Process) -> ! {
         argv: process.argv_from(command_at),
         envp: process.envp(),
         name: process.args().get(command_at).unwrap_or_default(),
-        path: process.env("PATH").unwrap_or(spawn::DEFAULT_PATH),
+        path: process.env(b"PATH").unwrap_or(spawn::DEFAULT_PATH),
     };
     let group = sys::process_group();
     let (leads, ignore_once) = if config.new_session {

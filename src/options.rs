@@ -5,8 +5,6 @@
 //! first word that is not an option, whatever `POSIXLY_CORRECT` says: in
 //! `scythe sh -c 'exit 3'` the `-c` belongs to `sh`.
 
-use core::marker::PhantomData;
-
 use crate::config::{Config, Target};
 use crate::line::Line;
 use crate::personality::{Action, ENVIRONMENT, EnvEffect, OPTIONS, Opt, Personality, Verbosity};
@@ -68,31 +66,14 @@ pub fn parse<'a, A, E>(
 ) -> Result<Parsed, UsageError<'a>>
 where
     A: Args<'a> + ?Sized,
-    E: Fn(&str) -> Option<&'a [u8]>,
+    E: Fn(&[u8]) -> Option<&'a [u8]>,
 {
     *config = personality.defaults();
-    let mut parser =
-        Parser { personality, args, next: 0, config, verbose_flags: 0, words: PhantomData };
-    let command = loop {
-        let Some(arg) = parser.args.get(parser.next) else {
-            return Err(UsageError { problem: Problem::NoCommand, culprit: b"" });
-        };
-        parser.next += 1;
-        let early = match arg {
-            b"--" => break parser.next,
-            [b'-', b'-', long @ ..] => parser.long(long, arg)?,
-            [b'-', shorts @ ..] if !shorts.is_empty() => parser.shorts(shorts)?,
-            _ => break parser.next - 1,
-        };
-        if let Some(answer) = early {
-            return Ok(answer);
-        }
-    };
-    if args.get(command).is_none() {
-        return Err(UsageError { problem: Problem::NoCommand, culprit: b"" });
+    let mut parser = Parser { personality, args, next: 0, config, verbose_flags: 0, culprit: b"" };
+    match parser.run(env) {
+        Ok(parsed) => Ok(parsed),
+        Err(problem) => Err(UsageError { problem, culprit: parser.culprit }),
     }
-    parser.finish(env)?;
-    Ok(Parsed::Run { command })
 }
 
 /// The parse under way: what is read so far and where the next word is.
@@ -102,28 +83,59 @@ struct Parser<'p, 'a, A: Args<'a> + ?Sized> {
     next: usize,
     config: &'p mut Config,
     verbose_flags: u32,
-    words: PhantomData<&'a [u8]>,
+    /// The text at fault, once a step has failed.
+    culprit: &'a [u8],
 }
 
-/// `Some` when an option ends the parse at once (`--help`, `--version`).
-type Early = Option<Parsed>;
+/// What one step of the parse gives: `Some` when an option ends the parse at
+/// once (`--help`, `--version`). Problems carry no text, which the parser
+/// keeps (`culprit`): small results keep the binary small.
+type Step = Result<Option<Parsed>, Problem>;
 
 impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
+    fn run<E>(&mut self, env: E) -> Result<Parsed, Problem>
+    where
+        E: Fn(&[u8]) -> Option<&'a [u8]>,
+    {
+        let command = loop {
+            let Some(arg) = self.args.get(self.next) else { return Err(Problem::NoCommand) };
+            self.next += 1;
+            let early = match arg {
+                b"--" => break self.next,
+                [b'-', b'-', long @ ..] => self.long(long, arg)?,
+                [b'-', shorts @ ..] if !shorts.is_empty() => self.shorts(shorts)?,
+                _ => break self.next - 1,
+            };
+            if let Some(answer) = early {
+                return Ok(answer);
+            }
+        };
+        if self.args.get(command).is_none() {
+            return Err(Problem::NoCommand);
+        }
+        self.finish(env)?;
+        Ok(Parsed::Run { command })
+    }
+
+    /// Records `culprit` as the text at fault and returns `problem`.
+    fn blame(&mut self, problem: Problem, culprit: &'a [u8]) -> Problem {
+        self.culprit = culprit;
+        problem
+    }
+
     /// `--name`, `--name=value` or `--name value`; `arg` is the whole word.
     /// A unique prefix of a name will do, as with `getopt_long`.
-    fn long(&mut self, long: &'a [u8], arg: &'a [u8]) -> Result<Early, UsageError<'a>> {
+    fn long(&mut self, long: &'a [u8], arg: &'a [u8]) -> Step {
         let (name, inline_value) = match long.iter().position(|&b| b == b'=') {
             Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
             None => (long, None),
         };
         let culprit = &arg[..name.len() + 2];
-        let opt = self.find_long(name).map_err(|problem| UsageError { problem, culprit })?;
+        let opt = self.find_long(name).map_err(|problem| self.blame(problem, culprit))?;
         let value = match (opt.action.takes_value(), inline_value) {
             (true, Some(value)) => value,
             (true, None) => self.take_value(culprit)?,
-            (false, Some(_)) => {
-                return Err(UsageError { problem: Problem::UnexpectedValue, culprit });
-            }
+            (false, Some(_)) => return Err(self.blame(Problem::UnexpectedValue, culprit)),
             (false, None) => b"",
         };
         self.apply(opt.action, value)
@@ -131,8 +143,8 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
 
     fn find_long(&self, name: &[u8]) -> Result<&'static Opt, Problem> {
         let mut found = None;
-        for opt in self.accepted().filter(|opt| opt.long.as_bytes().starts_with(name)) {
-            if opt.long.len() == name.len() {
+        for opt in self.accepted().filter(|opt| opt.long().starts_with(name)) {
+            if opt.long().len() == name.len() {
                 return Ok(opt);
             }
             if found.is_some() {
@@ -144,13 +156,12 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
     }
 
     /// `-c`, `-vv`, `-r15:3`, `-r 15:3`, `-cr 15:3`.
-    fn shorts(&mut self, shorts: &'a [u8]) -> Result<Early, UsageError<'a>> {
+    fn shorts(&mut self, shorts: &'a [u8]) -> Step {
         for (at, letter) in shorts.iter().enumerate() {
             let culprit = &shorts[at..at + 1];
-            let opt = self
-                .accepted()
-                .find(|opt| opt.short == *letter)
-                .ok_or(UsageError { problem: Problem::UnknownOption, culprit })?;
+            let Some(opt) = self.accepted().find(|opt| opt.short() == *letter) else {
+                return Err(self.blame(Problem::UnknownOption, culprit));
+            };
             if opt.action.takes_value() {
                 let value = match &shorts[at + 1..] {
                     [] => self.take_value(culprit)?,
@@ -171,18 +182,17 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
         OPTIONS.iter().filter(move |opt| opt.accepted_by(convention))
     }
 
-    fn take_value(&mut self, culprit: &'a [u8]) -> Result<&'a [u8], UsageError<'a>> {
-        let value = self
-            .args
-            .get(self.next)
-            .ok_or(UsageError { problem: Problem::MissingValue, culprit })?;
+    fn take_value(&mut self, culprit: &'a [u8]) -> Result<&'a [u8], Problem> {
+        let Some(value) = self.args.get(self.next) else {
+            return Err(self.blame(Problem::MissingValue, culprit));
+        };
         self.next += 1;
         Ok(value)
     }
 
-    fn apply(&mut self, action: Action, value: &'a [u8]) -> Result<Early, UsageError<'a>> {
+    fn apply(&mut self, action: Action, value: &'a [u8]) -> Step {
+        self.culprit = value;
         let config = &mut *self.config;
-        let bad = |problem| UsageError { problem, culprit: value };
         match action {
             Action::SingleChild => {
                 config.target = Target::Child;
@@ -194,15 +204,15 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
             Action::WarnOnReap => config.warn_on_reap = true,
             Action::Rewrite => {
                 let (from, to) = rewrite::parse_spec(value, self.personality.rewrite_rules)
-                    .map_err(|_| bad(Problem::BadRewrite))?;
+                    .map_err(|_| Problem::BadRewrite)?;
                 config.rewrite.set(from, to);
             }
             Action::ParentDeathSignal => {
                 config.parent_death_signal =
-                    signal::parse(value).filter(|&s| s != 0).ok_or(bad(Problem::BadSignal))?;
+                    signal::parse(value).filter(|&s| s != 0).ok_or(Problem::BadSignal)?;
             }
             Action::SuccessStatus => {
-                let status = signal::parse_number(value, 255).ok_or(bad(Problem::BadStatus))?;
+                let status = signal::parse_number(value, 255).ok_or(Problem::BadStatus)?;
                 config.success_statuses.insert(status as u8);
             }
             Action::Help => return Ok(Some(Parsed::Help)),
@@ -214,14 +224,14 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
 
     /// Reads the environment (options win over it) and settles verbosity
     /// and the defaults that depend on other settings.
-    fn finish<E>(mut self, env: E) -> Result<(), UsageError<'a>>
+    fn finish<E>(&mut self, env: E) -> Result<(), Problem>
     where
-        E: Fn(&str) -> Option<&'a [u8]>,
+        E: Fn(&[u8]) -> Option<&'a [u8]>,
     {
         let convention = self.personality.convention;
         let mut level = None;
         for rule in ENVIRONMENT.iter().filter(|rule| rule.read_by(convention)) {
-            let Some(value) = env(rule.variable) else { continue };
+            let Some(value) = env(rule.variable()) else { continue };
             match rule.effect {
                 EnvEffect::Verbosity => level = Some(value),
                 EnvEffect::VerboseIfOne if value == b"1" => level = Some(value),
@@ -238,8 +248,10 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
         match self.personality.verbosity {
             Verbosity::Levels => {
                 config.verbosity = match (flags, level) {
-                    (0, Some(value)) => signal::parse_number(value, u32::MAX)
-                        .ok_or(UsageError { problem: Problem::BadVerbosity, culprit: value })?,
+                    (0, Some(value)) => {
+                        self.culprit = value;
+                        signal::parse_number(value, u32::MAX).ok_or(Problem::BadVerbosity)?
+                    }
                     (flags, _) => flags,
                 };
             }
@@ -347,7 +359,8 @@ mod tests {
         let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
         let env: Vec<(String, Vec<u8>)> =
             env.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect();
-        let lookup = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_slice());
+        let lookup =
+            |name: &[u8]| env.iter().find(|(k, _)| k.as_bytes() == name).map(|(_, v)| v.as_slice());
         let mut config = SCYTHE.defaults();
         match parse(personality, args.as_slice(), lookup, &mut config) {
             Ok(parsed) => Ok((parsed, config)),

@@ -149,105 +149,94 @@ impl Action {
     }
 }
 
-/// One option: its short letter (0 for none), its long name without `--`
-/// (empty for none), the names that accept it, its action, and its line
-/// in the help text.
+/// One option: the names that accept it, its action, and its line in the
+/// help text, which is also where its spellings are read from (`  -c,
+/// --single-child ...`), so that help and parser cannot disagree.
 pub struct Opt {
-    pub short: u8,
-    pub long: &'static str,
     pub names: u8,
     pub action: Action,
     pub help: &'static str,
 }
 
+/// The width of the first column of help lines, where spellings are.
+const SPELLING: usize = 25;
+
 impl Opt {
     pub fn accepted_by(&self, convention: Convention) -> bool {
         self.names & convention.bit() != 0
+    }
+
+    /// Its short letter (`-c`), or 0 for none.
+    pub fn short(&self) -> u8 {
+        match self.help.as_bytes() {
+            [b' ', b' ', b'-', letter, ..] if *letter != b'-' => *letter,
+            _ => 0,
+        }
+    }
+
+    /// Its long name without `--` (`single-child`), or empty for none.
+    pub fn long(&self) -> &'static [u8] {
+        let column = self.help.as_bytes().get(..SPELLING).unwrap_or_default();
+        // The long name follows the first `--` and ends at a space.
+        let mut words = column.split(|&b| b == b' ');
+        words.find_map(|word| word.strip_prefix(b"--")).unwrap_or_default()
     }
 }
 
 /// Every option of every name, in help-text order.
 pub const OPTIONS: &[Opt] = &[
     Opt {
-        short: b'c',
-        long: "single-child",
         names: SC | DI,
         action: Action::SingleChild,
         help: "  -c, --single-child     signal COMMAND alone, not its process group\n",
     },
     Opt {
-        short: b'g',
-        long: "",
         names: SC | TI,
         action: Action::Group,
         help: "  -g                     signal COMMAND's whole process group\n",
     },
     Opt {
-        short: b'r',
-        long: "rewrite",
         names: SC | DI,
         action: Action::Rewrite,
         help: "  -r, --rewrite FROM:TO  relay FROM as TO (TO=0 drops it); repeatable\n",
     },
     Opt {
-        short: b's',
-        long: "",
         names: SC | TI,
         action: Action::Subreaper,
         help: "  -s                     adopt orphans (child subreaper) if not PID 1\n",
     },
     Opt {
-        short: b'p',
-        long: "",
         names: SC | TI,
         action: Action::ParentDeathSignal,
         help: "  -p SIGNAL              relay SIGNAL when scythe's parent dies\n",
     },
     Opt {
-        short: b'e',
-        long: "",
         names: SC | TI,
         action: Action::SuccessStatus,
         help: "  -e CODE                exit 0 if COMMAND exits CODE; repeatable\n",
     },
     Opt {
-        short: b'w',
-        long: "",
         names: SC | TI,
         action: Action::WarnOnReap,
         help: "  -w                     log each orphan reaped\n",
     },
     Opt {
-        short: b'v',
-        long: "verbose",
         names: SC | DI | TI,
         action: Action::Verbose,
         help: "  -v, --verbose          log more on stderr; repeatable\n",
     },
     Opt {
-        short: b'h',
-        long: "help",
         names: SC | DI | TI,
         action: Action::Help,
         help: "  -h, --help             show this help\n",
     },
     Opt {
-        short: b'V',
-        long: "version",
         names: SC | DI,
         action: Action::Version,
         help: "  -V, --version          show the version\n",
     },
+    Opt { names: TI, action: Action::Version, help: "      --version          show the version\n" },
     Opt {
-        short: 0,
-        long: "version",
-        names: TI,
-        action: Action::Version,
-        help: "      --version          show the version\n",
-    },
-    Opt {
-        short: b'l',
-        long: "",
         names: TI,
         action: Action::License,
         help: "  -l                     show scythe's licence\n",
@@ -269,8 +258,9 @@ pub enum EnvEffect {
     GroupIfSet,
 }
 
+/// One environment variable: the names that read it, what it does, and its
+/// help line, which begins with the variable's name.
 pub struct EnvRule {
-    pub variable: &'static str,
     pub names: u8,
     pub effect: EnvEffect,
     pub help: &'static str,
@@ -278,37 +268,31 @@ pub struct EnvRule {
 
 pub const ENVIRONMENT: &[EnvRule] = &[
     EnvRule {
-        variable: "SCYTHE_VERBOSE",
         names: SC,
         effect: EnvEffect::Verbosity,
         help: "  SCYTHE_VERBOSE=N       as N times -v\n",
     },
     EnvRule {
-        variable: "DUMB_INIT_SETSID",
         names: DI,
         effect: EnvEffect::SingleChildIfZero,
         help: "  DUMB_INIT_SETSID=0     as -c\n",
     },
     EnvRule {
-        variable: "DUMB_INIT_DEBUG",
         names: DI,
         effect: EnvEffect::VerboseIfOne,
         help: "  DUMB_INIT_DEBUG=1      as -v\n",
     },
     EnvRule {
-        variable: "TINI_SUBREAPER",
         names: TI,
         effect: EnvEffect::SubreaperIfSet,
         help: "  TINI_SUBREAPER         as -s, if set\n",
     },
     EnvRule {
-        variable: "TINI_KILL_PROCESS_GROUP",
         names: TI,
         effect: EnvEffect::GroupIfSet,
         help: "  TINI_KILL_PROCESS_GROUP  as -g, if set\n",
     },
     EnvRule {
-        variable: "TINI_VERBOSITY",
         names: TI,
         effect: EnvEffect::Verbosity,
         help: "  TINI_VERBOSITY=N       verbosity, 1 by default\n",
@@ -318,6 +302,12 @@ pub const ENVIRONMENT: &[EnvRule] = &[
 impl EnvRule {
     pub fn read_by(&self, convention: Convention) -> bool {
         self.names & convention.bit() != 0
+    }
+
+    /// The variable's name (`SCYTHE_VERBOSE`): the first word, up to `=`.
+    pub fn variable(&self) -> &'static [u8] {
+        let mut words = self.help.as_bytes().split(|&b| b == b' ' || b == b'=');
+        words.find(|word| !word.is_empty()).unwrap_or_default()
     }
 }
 
@@ -411,11 +401,15 @@ mod tests {
             for (i, a) in accepted.iter().enumerate() {
                 for b in &accepted[i + 1..] {
                     assert!(
-                        a.short == 0 || a.short != b.short,
+                        a.short() == 0 || a.short() != b.short(),
                         "{convention:?}: -{}",
-                        a.short as char
+                        a.short() as char
                     );
-                    assert!(a.long.is_empty() || a.long != b.long, "{convention:?}: --{}", a.long);
+                    assert!(
+                        a.long().is_empty() || a.long() != b.long(),
+                        "{convention:?}: {:?}",
+                        a.long()
+                    );
                 }
             }
         }
@@ -423,11 +417,33 @@ mod tests {
 
     #[test]
     fn scythe_takes_the_other_vocabularies_where_they_do_not_clash() {
-        let scythe: Vec<u8> =
-            OPTIONS.iter().filter(|o| o.accepted_by(Convention::Scythe)).map(|o| o.short).collect();
+        let scythe: Vec<u8> = OPTIONS
+            .iter()
+            .filter(|o| o.accepted_by(Convention::Scythe))
+            .map(|o| o.short())
+            .collect();
         for letter in b"cgrspewvhV" {
             assert!(scythe.contains(letter), "-{}", *letter as char);
         }
+    }
+
+    #[test]
+    fn spellings_come_from_the_help_lines() {
+        let spelled: Vec<(u8, &[u8])> = OPTIONS.iter().map(|o| (o.short(), o.long())).collect();
+        assert!(spelled.contains(&(b'c', b"single-child")));
+        assert!(spelled.contains(&(b'r', b"rewrite")));
+        assert!(spelled.contains(&(b'p', b"")));
+        assert!(spelled.contains(&(0, b"version")));
+        let variables: Vec<&[u8]> = ENVIRONMENT.iter().map(EnvRule::variable).collect();
+        let expected: [&[u8]; 6] = [
+            b"SCYTHE_VERBOSE",
+            b"DUMB_INIT_SETSID",
+            b"DUMB_INIT_DEBUG",
+            b"TINI_SUBREAPER",
+            b"TINI_KILL_PROCESS_GROUP",
+            b"TINI_VERBOSITY",
+        ];
+        assert_eq!(variables, expected);
     }
 
     #[test]

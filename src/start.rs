@@ -75,7 +75,7 @@ impl Process {
     }
 
     /// The value of environment variable `name`, if set.
-    pub fn env(&self, name: &str) -> Option<&'static [u8]> {
+    pub fn env(&self, name: &[u8]) -> Option<&'static [u8]> {
         let mut entry = self.envp;
         loop {
             // SAFETY: envp is a NULL-terminated array of NUL-terminated
@@ -88,9 +88,7 @@ impl Process {
                 entry = entry.add(1);
                 c_bytes(pointer)
             };
-            if let Some(value) =
-                text.strip_prefix(name.as_bytes()).and_then(|r| r.strip_prefix(b"="))
-            {
+            if let Some(value) = text.strip_prefix(name).and_then(|r| r.strip_prefix(b"=")) {
                 return Some(value);
             }
         }
