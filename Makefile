@@ -16,8 +16,13 @@ all: build
 toolchain:
 	@rustup toolchain install >/dev/null
 
+# llvm-objcopy from rustup's llvm-tools: the kernel reads program headers
+# only, so the section headers go too (what `sstrip` does).
+OBJCOPY = $(shell rustc --print sysroot)/lib/rustlib/$(shell rustc -vV | sed -n 's/^host: //p')/bin/llvm-objcopy
+
 build: toolchain
 	cargo build --release --target $(TARGET) --bin scythe
+	$(OBJCOPY) --strip-sections $(BIN)
 
 test: build unit-test integration-test
 

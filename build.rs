@@ -13,6 +13,8 @@ fn main() {
         "--build-id=none",
         "-znorelro",
         "-znoseparate-code",
+        // Read-only data in the code segment: one program header fewer.
+        "--no-rosegment",
         // Unwind tables serve panics that unwind; scythe aborts.
         "--no-eh-frame-hdr",
         &script,

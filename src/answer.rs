@@ -4,6 +4,8 @@
 
 use scythe::personality::{ENVIRONMENT, OPTIONS, Personality, VersionStyle};
 
+use scythe::line::Line;
+
 use crate::log;
 
 const STDOUT: i32 = 1;
@@ -19,15 +21,15 @@ pub fn help(personality: &Personality, name: &[u8]) {
     log::write(
         fd,
         b" [OPTIONS] [--] COMMAND [ARG]...\n\
-          Run COMMAND under scythe, a tiny init: relay signals, reap zombies,\n\
-          exit with its status. Signals: TERM, SIGTERM, 15, RTMIN+2.\n\nOptions:\n",
+          scythe runs COMMAND, relays signals, reaps zombies, exits with its status.\n\
+          Signals: TERM, SIGTERM, 15, RTMIN+2.\n\nOptions:\n",
     );
     for opt in OPTIONS.iter().filter(|opt| opt.accepted_by(convention)) {
-        log::write(fd, opt.help.as_bytes());
+        two_columns(fd, opt.help);
     }
     log::write(fd, b"\nEnvironment:\n");
     for rule in ENVIRONMENT.iter().filter(|rule| rule.read_by(convention)) {
-        log::write(fd, rule.help.as_bytes());
+        two_columns(fd, rule.help);
     }
     log::write(
         fd,
@@ -35,6 +37,18 @@ pub fn help(personality: &Personality, name: &[u8]) {
           127 if not found, 1 if it cannot start; on bad usage, ",
     );
     log::write(fd, if personality.usage_status == 2 { b"2.\n" } else { b"1.\n" });
+}
+
+/// Writes a help line (`spelling\tdescription`) as two columns.
+fn two_columns(fd: i32, help: &str) {
+    let help = help.as_bytes();
+    let tab = help.iter().position(|&b| b == b'\t').unwrap_or(help.len());
+    let mut line = Line::empty();
+    line.text("  ").bytes(&help[..tab]).text(" ");
+    while line.len() < 24 {
+        line.text(" ");
+    }
+    log::write(fd, line.text(" ").bytes(help.get(tab + 1..).unwrap_or_default()).finish());
 }
 
 pub fn version(personality: &Personality) {

@@ -44,6 +44,40 @@ pub struct Config {
     pub success_statuses: StatusSet,
     /// The signal scythe asks to get when its parent dies (0: none).
     pub parent_death_signal: u8,
+    /// How long, once the main child has ended, the processes it leaves
+    /// behind get to stop after SIGTERM before they are SIGKILLed (0: no
+    /// waiting at all).
+    pub grace_ms: u32,
+    /// How long after relaying SIGTERM or SIGINT the main child gets before
+    /// it is SIGKILLed (0: never).
+    pub kill_after_ms: u32,
+    /// Relay signals to every process scythe can reach, not just its child.
+    pub broadcast: bool,
+    /// No child: only reap what is handed to scythe, until SIGTERM or SIGINT.
+    pub pause: bool,
+    /// The user and group COMMAND runs as.
+    pub user: Option<User>,
+    /// Start COMMAND with `PR_SET_NO_NEW_PRIVS`.
+    pub no_new_privs: bool,
+}
+
+/// Numeric ids: a scratch image has no /etc/passwd to look names up in.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct User {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl User {
+    /// Parses `UID[:GID]`; without GID, the group id is the user id (never
+    /// root's group by default).
+    pub fn parse(text: &[u8]) -> Option<User> {
+        let number = |text| crate::signal::parse_number(text, u32::MAX);
+        match crate::rewrite::split_spec(text) {
+            Some((uid, gid)) => Some(User { uid: number(uid)?, gid: number(gid)? }),
+            None => number(text).map(|uid| User { uid, gid: uid }),
+        }
+    }
 }
 
 impl Config {
@@ -86,6 +120,16 @@ mod tests {
         assert_eq!(config.exit_status(Ended::Exited(4)), 4);
         assert_eq!(config.exit_status(Ended::Killed(15)), 0);
         assert_eq!(config.exit_status(Ended::Killed(9)), 137);
+    }
+
+    #[test]
+    fn users_are_numbers() {
+        assert_eq!(User::parse(b"65534:65534"), Some(User { uid: 65534, gid: 65534 }));
+        assert_eq!(User::parse(b"1000"), Some(User { uid: 1000, gid: 1000 }));
+        assert_eq!(User::parse(b"0:5"), Some(User { uid: 0, gid: 5 }));
+        for bad in [&b"nobody"[..], b"", b":", b"1:", b":1", b"-1", b"1:2:3", b"4294967296"] {
+            assert_eq!(User::parse(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]

@@ -16,14 +16,9 @@ pub fn describe(errno: u32) -> Option<&'static str> {
         ENOENT => "No such file or directory",
         E2BIG => "Argument list too long",
         ENOEXEC => "Exec format error",
-        EAGAIN => "Resource temporarily unavailable",
         ENOMEM => "Cannot allocate memory",
         EACCES => "Permission denied",
-        ENOTDIR => "Not a directory",
-        EISDIR => "Is a directory",
-        ETXTBSY => "Text file busy",
-        ENAMETOOLONG => "File name too long",
-        ELOOP => "Too many levels of symbolic links",
+        EINVAL => "Invalid argument",
         _ => return None,
     })
 }

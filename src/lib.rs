@@ -9,6 +9,7 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod config;
+pub mod duration;
 pub mod errno;
 pub mod line;
 pub mod options;

@@ -10,6 +10,8 @@ const CAPACITY: usize = 256;
 pub struct Line {
     buf: [u8; CAPACITY],
     len: usize,
+    /// Some text did not fit.
+    cut: bool,
 }
 
 impl Line {
@@ -22,18 +24,19 @@ impl Line {
     }
 
     pub const fn empty() -> Line {
-        Line { buf: [0; CAPACITY], len: 0 }
+        Line { buf: [0; CAPACITY], len: 0, cut: false }
     }
 
     pub fn bytes(&mut self, bytes: &[u8]) -> &mut Line {
-        // Keep 4 bytes for "...\n" on overflow, 1 for the final newline.
         for &byte in bytes {
-            if self.len >= CAPACITY - 4 {
-                self.len = CAPACITY - 4;
-                self.bytes_unchecked(b"...");
-                return self;
+            // One byte stays free for the final newline.
+            match self.buf.get_mut(self.len).filter(|_| self.len < CAPACITY - 1) {
+                Some(slot) => {
+                    *slot = byte;
+                    self.len += 1;
+                }
+                None => self.cut = true,
             }
-            self.bytes_unchecked(&[byte]);
         }
         self
     }
@@ -44,18 +47,16 @@ impl Line {
 
     /// Appends `template` with each `%` in it replaced by `value`: one call
     /// per message rather than one per piece keeps the binary small.
-    pub fn fill(&mut self, template: &str, value: &[u8]) -> &mut Line {
-        for piece in template.as_bytes().split_inclusive(|&b| b == b'%') {
-            match piece.split_last() {
-                Some((b'%', text)) => self.bytes(text).bytes(value),
-                _ => self.bytes(piece),
-            };
+    pub fn fill(&mut self, template: &[u8], value: &[u8]) -> &mut Line {
+        for byte in template {
+            self.bytes(if *byte == b'%' { value } else { core::slice::from_ref(byte) });
         }
         self
     }
 
-    pub fn number(&mut self, mut value: u64) -> &mut Line {
-        let mut digits = [0u8; 20];
+    /// A decimal number (u32: 32-bit targets have no 64-bit division).
+    pub fn number(&mut self, mut value: u32) -> &mut Line {
+        let mut digits = [0u8; 10];
         let mut start = digits.len();
         loop {
             start -= 1;
@@ -79,20 +80,26 @@ impl Line {
         }
     }
 
-    /// The finished line, ending in a newline.
-    pub fn finish(&mut self) -> &[u8] {
-        self.bytes_unchecked(b"\n");
-        self.buf.get(..self.len).unwrap_or_default()
+    /// How many bytes the line holds so far.
+    pub fn len(&self) -> usize {
+        self.len
     }
 
-    /// Appends within the room `bytes` keeps in reserve.
-    fn bytes_unchecked(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            if let Some(slot) = self.buf.get_mut(self.len) {
-                *slot = byte;
-                self.len += 1;
-            }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The finished line, ending in a newline (and in `...` if cut short).
+    pub fn finish(&mut self) -> &[u8] {
+        if self.cut {
+            self.len = CAPACITY - 4;
+            self.bytes(b"...");
         }
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = b'\n';
+            self.len += 1;
+        }
+        self.buf.get(..self.len).unwrap_or_default()
     }
 }
 
@@ -127,15 +134,15 @@ mod tests {
     #[test]
     fn fills_templates() {
         let mut line = Line::empty();
-        line.fill("a '%' b '%'", b"x").fill("", b"y").fill("plain", b"z");
+        line.fill(b"a '%' b '%'", b"x").fill(b"", b"y").fill(b"plain", b"z");
         assert_eq!(text(&mut line), "a 'x' b 'x'plain\n");
     }
 
     #[test]
     fn numbers_at_the_edges() {
         let mut line = Line::empty();
-        line.number(0).text(" ").number(u64::MAX);
-        assert_eq!(text(&mut line), "0 18446744073709551615\n");
+        line.number(0).text(" ").number(u32::MAX);
+        assert_eq!(text(&mut line), "0 4294967295\n");
     }
 
     #[test]

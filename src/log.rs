@@ -4,7 +4,6 @@
 //! the SIGPIPE a broken pipe raises (blocked, so it waits) is taken back at
 //! once, so it is not mistaken for a signal to relay.
 
-use linux_raw_sys::general::__kernel_timespec;
 use rustix::io::Errno;
 use scythe::line::Line;
 use scythe::signal::{SIGPIPE, SigSet};
@@ -26,9 +25,8 @@ pub fn write(fd: i32, mut bytes: &[u8]) {
             Ok(written) => bytes = bytes.get(written..).unwrap_or_default(),
             Err(Errno::INTR) => {}
             Err(Errno::PIPE) => {
-                let now = __kernel_timespec { tv_sec: 0, tv_nsec: 0 };
                 // The write raised SIGPIPE at this thread: take it back.
-                let _ = sys::take_signal(SigSet::EMPTY.with(SIGPIPE), Some(&now));
+                let _ = sys::take_signal(SigSet::EMPTY.with(SIGPIPE), Some(0));
                 return;
             }
             Err(_) => return,

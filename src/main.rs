@@ -43,6 +43,9 @@ fn main(process: Process) -> ! {
     let command_at = parse(personality, &process, &mut config);
     let inherited_ignored = prepare_signals(&config);
     adopt_orphans(&config);
+    if config.pause {
+        supervise::pause(&config);
+    }
     let command = Command {
         argv: process.argv_from(command_at),
         envp: process.envp(),
@@ -59,9 +62,14 @@ fn main(process: Process) -> ! {
         true => (inherited_mask, inherited_ignored),
         false => (SigSet::EMPTY, SigSet::EMPTY),
     };
-    let child = match spawn::spawn(&command, &ChildSetup { mask, ignored, leads }) {
+    let setup =
+        ChildSetup { mask, ignored, leads, user: config.user, no_new_privs: config.no_new_privs };
+    let child = match spawn::spawn(&command, &setup) {
         Ok(child) => child,
-        Err(error) => fail(Line::new().text("cannot start ").bytes(command.name), error),
+        Err(error) => {
+            let mut line = Line::new();
+            spawn::report_and_exit(line.fill(b"cannot start %: ", command.name), error, FAILURE)
+        }
     };
     // Never pin the caller's directory, mount or volume; the child has
     // already inherited it.
@@ -71,8 +79,12 @@ fn main(process: Process) -> ! {
         line.text("started ").bytes(command.name).text(" as ").number(supervise::pid_number(child));
         log::line(&mut line);
     }
-    let ended = supervise::supervise(child, &config, ignore_once);
-    if config.term_group_on_exit && config.target == Target::Group {
+    let reaped = supervise::supervise(child, &config, ignore_once);
+    if config.grace_ms > 0 {
+        if !reaped.none_left {
+            supervise::drain(child, &config);
+        }
+    } else if config.term_group_on_exit && config.target == Target::Group {
         supervise::terminate_group(child, &config);
     }
     if let (Leads::Group { take_terminal: true }, Some(group)) = (leads, Pid::from_raw(group)) {
@@ -81,7 +93,7 @@ fn main(process: Process) -> ! {
         // cannot be named from inside it; the namespace's end settles it.)
         let _ = rustix::termios::tcsetpgrp(sys::stdin(), group);
     }
-    exit(ended, &config)
+    exit(reaped.main.unwrap_or(Ended::Exited(0)), &config)
 }
 
 /// Reads the options as the personality says into `config`; answers
@@ -90,11 +102,12 @@ fn main(process: Process) -> ! {
 fn parse(personality: &Personality, process: &Process, config: &mut Config) -> usize {
     match options::parse(personality, &process.args(), |name| process.env(name), config) {
         Ok(Parsed::Run { command }) => return command,
+        Ok(Parsed::Pause) => return 0,
         Ok(Parsed::Help) => answer::help(personality, process.name()),
         Ok(Parsed::Version) => answer::version(personality),
         Ok(Parsed::License) => answer::license(),
         Err(error) => {
-            log::line(error.describe(personality, &mut Line::new()));
+            log::line(error.describe(&mut Line::new()));
             sys::exit(personality.usage_status)
         }
     }
@@ -139,8 +152,7 @@ fn adopt_orphans(config: &Config) {
         || process::child_subreaper().is_ok_and(|reaper| reaper.is_some());
     if !adopted && config.warnings {
         log::line(
-            Line::new()
-                .text("warning: not PID 1 and no child subreaper: orphans will not be reaped"),
+            Line::new().text("warning: not PID 1 nor a subreaper: orphans will not be reaped"),
         );
     }
 }
@@ -179,12 +191,4 @@ fn exit(ended: Ended, config: &Config) -> ! {
         log::line(&mut line);
     }
     sys::exit(code)
-}
-
-/// Reports `what` failed with `error` and exits with [`FAILURE`].
-fn fail(what: &mut Line, error: rustix::io::Errno) -> ! {
-    let errno = error.raw_os_error() as u32;
-    what.text(": ").text(scythe::errno::describe(errno).unwrap_or("error"));
-    log::line(what);
-    sys::exit(FAILURE)
 }

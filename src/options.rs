@@ -5,10 +5,11 @@
 //! first word that is not an option, whatever `POSIXLY_CORRECT` says: in
 //! `scythe sh -c 'exit 3'` the `-c` belongs to `sh`.
 
-use crate::config::{Config, Target};
+use crate::config::{Config, Target, User};
+use crate::duration;
 use crate::line::Line;
-use crate::personality::{Action, ENVIRONMENT, EnvEffect, OPTIONS, Opt, Personality, Verbosity};
-use crate::rewrite::{self, Side, SpecError};
+use crate::personality::{Action, ENVIRONMENT, OPTIONS, Opt, Personality, Verbosity, When};
+use crate::rewrite::{self, SpecError};
 use crate::signal::{self, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU};
 
 /// The outcome of a successful parse (the settings go to the caller's
@@ -19,31 +20,62 @@ pub enum Parsed {
     Run {
         command: usize,
     },
+    /// No child: pause mode.
+    Pause,
     Help,
     Version,
     License,
 }
 
-/// Why the command line cannot be used; `culprit` is the offending text.
+/// Why the command line cannot be used; `culprit` is the offending text,
+/// and `variable` the environment variable it came from, if any.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct UsageError<'a> {
     pub problem: Problem,
     pub culprit: &'a [u8],
+    pub variable: &'static [u8],
 }
 
+/// What is wrong; each has its message, in this order, in [`MESSAGES`].
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Problem {
     UnknownOption,
-    AmbiguousOption,
     MissingValue,
     UnexpectedValue,
     NoCommand,
-    BadRewrite,
+    RewriteNoColon,
+    RewriteNotASignal,
+    RewriteOutOfRange,
+    RewriteNeverRelayed,
     BadSignal,
     BadStatus,
+    BadDuration,
+    BadUser,
+    /// A variable that should be 1 or 0 is neither.
+    BadSwitch,
     /// `SCYTHE_VERBOSE` is not a number.
     BadVerbosity,
+    PauseWithCommand,
 }
+
+/// The messages of [`Problem`], in its order, each ending in a NUL; `%`
+/// stands for the text at fault. (One string rather than a table of them
+/// saves a pointer and a length per message.)
+const MESSAGES: &[u8] = b"unknown option '%'\0\
+    option '%' needs a value\0\
+    option '%' takes no value\0\
+    no COMMAND given\0\
+    --rewrite '%': expected FROM:TO\0\
+    --rewrite: '%' is not a signal\0\
+    --rewrite: '%' is out of range\0\
+    --rewrite: '%' is never relayed and cannot be rewritten\0\
+    '%' is not a signal\0\
+    '%' is not an exit status (0 to 255)\0\
+    '%' is not a duration (like 500ms, 5s, 2m)\0\
+    '%' is not UID or UID:GID, in numbers\0\
+    '%' is neither 1 nor 0\0\
+    '%' is not a number\0\
+    --pause runs no COMMAND\0";
 
 /// The arguments after argv\[0\], by index; `None` past the end.
 pub trait Args<'a> {
@@ -57,7 +89,8 @@ impl<'a> Args<'a> for [&'a [u8]] {
 }
 
 /// Parses the arguments after argv\[0\] as `personality` reads them into
-/// `config`; `env` looks up an environment variable by name.
+/// `config`, which holds that personality's defaults; `env` looks up an
+/// environment variable by name.
 pub fn parse<'a, A, E>(
     personality: &Personality,
     args: &A,
@@ -68,11 +101,22 @@ where
     A: Args<'a> + ?Sized,
     E: Fn(&[u8]) -> Option<&'a [u8]>,
 {
-    *config = personality.defaults();
-    let mut parser = Parser { personality, args, next: 0, config, verbose_flags: 0, culprit: b"" };
+    let mut parser = Parser {
+        personality,
+        args,
+        next: 0,
+        config,
+        verbose_flags: 0,
+        given: 0,
+        level: None,
+        culprit: b"",
+        variable: b"",
+    };
     match parser.run(env) {
         Ok(parsed) => Ok(parsed),
-        Err(problem) => Err(UsageError { problem, culprit: parser.culprit }),
+        Err(problem) => {
+            Err(UsageError { problem, culprit: parser.culprit, variable: parser.variable })
+        }
     }
 }
 
@@ -83,8 +127,14 @@ struct Parser<'p, 'a, A: Args<'a> + ?Sized> {
     next: usize,
     config: &'p mut Config,
     verbose_flags: u32,
-    /// The text at fault, once a step has failed.
+    /// The actions given as options, by [`Action::bit`].
+    given: u32,
+    /// The verbosity the environment asks for.
+    level: Option<&'a [u8]>,
+    /// The text at fault, once a step has failed, and the variable it came
+    /// from (empty for options).
     culprit: &'a [u8],
+    variable: &'static [u8],
 }
 
 /// What one step of the parse gives: `Some` when an option ends the parse at
@@ -98,7 +148,7 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
         E: Fn(&[u8]) -> Option<&'a [u8]>,
     {
         let command = loop {
-            let Some(arg) = self.args.get(self.next) else { return Err(Problem::NoCommand) };
+            let Some(arg) = self.args.get(self.next) else { break self.next };
             self.next += 1;
             let early = match arg {
                 b"--" => break self.next,
@@ -110,11 +160,13 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
                 return Ok(answer);
             }
         };
-        if self.args.get(command).is_none() {
-            return Err(Problem::NoCommand);
-        }
         self.finish(env)?;
-        Ok(Parsed::Run { command })
+        match (self.args.get(command).is_some(), self.config.pause) {
+            (true, false) => Ok(Parsed::Run { command }),
+            (false, true) => Ok(Parsed::Pause),
+            (false, false) => Err(Problem::NoCommand),
+            (true, true) => Err(Problem::PauseWithCommand),
+        }
     }
 
     /// Records `culprit` as the text at fault and returns `problem`.
@@ -124,7 +176,6 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
     }
 
     /// `--name`, `--name=value` or `--name value`; `arg` is the whole word.
-    /// A unique prefix of a name will do, as with `getopt_long`.
     fn long(&mut self, long: &'a [u8], arg: &'a [u8]) -> Step {
         let (name, inline_value) = match long.iter().position(|&b| b == b'=') {
             Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
@@ -142,17 +193,7 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
     }
 
     fn find_long(&self, name: &[u8]) -> Result<&'static Opt, Problem> {
-        let mut found = None;
-        for opt in self.accepted().filter(|opt| opt.long().starts_with(name)) {
-            if opt.long().len() == name.len() {
-                return Ok(opt);
-            }
-            if found.is_some() {
-                return Err(Problem::AmbiguousOption);
-            }
-            found = Some(opt);
-        }
-        found.filter(|_| !name.is_empty()).ok_or(Problem::UnknownOption)
+        self.accepted().find(|opt| opt.long() == name).ok_or(Problem::UnknownOption)
     }
 
     /// `-c`, `-vv`, `-r15:3`, `-r 15:3`, `-cr 15:3`.
@@ -192,6 +233,7 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
 
     fn apply(&mut self, action: Action, value: &'a [u8]) -> Step {
         self.culprit = value;
+        self.given |= action.bit();
         let config = &mut *self.config;
         match action {
             Action::SingleChild => {
@@ -202,11 +244,18 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
             Action::Verbose => self.verbose_flags = self.verbose_flags.saturating_add(1),
             Action::Subreaper => config.subreaper = true,
             Action::WarnOnReap => config.warn_on_reap = true,
-            Action::Rewrite => {
-                let (from, to) = rewrite::parse_spec(value, self.personality.rewrite_rules)
-                    .map_err(|_| Problem::BadRewrite)?;
-                config.rewrite.set(from, to);
-            }
+            Action::Rewrite => match rewrite::parse_spec(value, self.personality.rewrite_rules) {
+                Ok((from, to)) => config.rewrite.set(from, to),
+                Err((error, part)) => {
+                    let problem = match error {
+                        SpecError::NoColon => Problem::RewriteNoColon,
+                        SpecError::NotASignal => Problem::RewriteNotASignal,
+                        SpecError::OutOfRange => Problem::RewriteOutOfRange,
+                        SpecError::NeverRelayed => Problem::RewriteNeverRelayed,
+                    };
+                    return Err(self.blame(problem, part));
+                }
+            },
             Action::ParentDeathSignal => {
                 config.parent_death_signal =
                     signal::parse(value).filter(|&s| s != 0).ok_or(Problem::BadSignal)?;
@@ -215,6 +264,17 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
                 let status = signal::parse_number(value, 255).ok_or(Problem::BadStatus)?;
                 config.success_statuses.insert(status as u8);
             }
+            Action::Grace => {
+                config.grace_ms = duration::parse_ms(value).ok_or(Problem::BadDuration)?
+            }
+            Action::KillAfter => {
+                config.kill_after_ms = duration::parse_ms(value).ok_or(Problem::BadDuration)?;
+            }
+            Action::Broadcast => config.broadcast = true,
+            Action::Pause => config.pause = true,
+            Action::User => config.user = Some(User::parse(value).ok_or(Problem::BadUser)?),
+            Action::NoNewPrivs => config.no_new_privs = true,
+            Action::Verbosity => self.level = Some(value),
             Action::Help => return Ok(Some(Parsed::Help)),
             Action::Version => return Ok(Some(Parsed::Version)),
             Action::License => return Ok(Some(Parsed::License)),
@@ -229,20 +289,37 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
         E: Fn(&[u8]) -> Option<&'a [u8]>,
     {
         let convention = self.personality.convention;
-        let mut level = None;
+        // Options win: a variable counts only if its option was not given.
+        let mut given = self.given;
+        if self.verbose_flags > 0 {
+            given |= Action::Verbosity.bit();
+        }
         for rule in ENVIRONMENT.iter().filter(|rule| rule.read_by(convention)) {
-            let Some(value) = env(rule.variable()) else { continue };
-            match rule.effect {
-                EnvEffect::Verbosity => level = Some(value),
-                EnvEffect::VerboseIfOne if value == b"1" => level = Some(value),
-                EnvEffect::SingleChildIfZero if value == b"0" => {
-                    self.apply(Action::SingleChild, b"")?;
+            if given & rule.action.bit() != 0 {
+                continue;
+            }
+            let variable = rule.variable();
+            let Some(value) = env(variable) else { continue };
+            self.variable = variable;
+            let as_flag = match rule.when {
+                When::Set => {
+                    self.apply(rule.action, value)?;
+                    continue;
                 }
-                EnvEffect::SubreaperIfSet => self.config.subreaper = true,
-                EnvEffect::GroupIfSet => self.config.target = Target::Group,
-                EnvEffect::VerboseIfOne | EnvEffect::SingleChildIfZero => {}
+                When::Present => true,
+                When::Is(wanted) => value == wanted,
+                When::Switch => match value {
+                    b"1" => true,
+                    b"0" => false,
+                    _ => return Err(self.blame(Problem::BadSwitch, value)),
+                },
+            };
+            if as_flag {
+                self.apply(rule.action, b"")?;
             }
         }
+        self.variable = b"";
+        let level = self.level;
         let config = &mut *self.config;
         let flags = self.verbose_flags;
         match self.personality.verbosity {
@@ -250,6 +327,7 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
                 config.verbosity = match (flags, level) {
                     (0, Some(value)) => {
                         self.culprit = value;
+                        self.variable = b"SCYTHE_VERBOSE";
                         signal::parse_number(value, u32::MAX).ok_or(Problem::BadVerbosity)?
                     }
                     (flags, _) => flags,
@@ -289,53 +367,30 @@ fn leading_number(text: &[u8]) -> u32 {
 }
 
 impl UsageError<'_> {
-    /// The one-line message for this error, made under `personality`.
-    pub fn describe<'l>(&self, personality: &Personality, line: &'l mut Line) -> &'l mut Line {
-        let culprit = self.culprit;
-        // Short options come as their bare letter.
-        let short = culprit.len() == 1;
-        let template = match self.problem {
-            Problem::UnknownOption if short => "unknown option '-%'",
-            Problem::UnknownOption => "unknown option '%'",
-            Problem::AmbiguousOption => "ambiguous option '%'",
-            Problem::MissingValue if short => "option '-%' needs a value",
-            Problem::MissingValue => "option '%' needs a value",
-            Problem::UnexpectedValue => "option '%' takes no value",
-            Problem::NoCommand => "no COMMAND given",
-            Problem::BadSignal => "'%' is not a signal",
-            Problem::BadStatus => "'%' is not an exit status (0 to 255)",
-            Problem::BadVerbosity => "SCYTHE_VERBOSE='%' is not a number",
-            Problem::BadRewrite => {
-                let error = rewrite::parse_spec(culprit, personality.rewrite_rules).err();
-                describe_spec_error(line, culprit, error.unwrap_or(SpecError::NoColon));
-                ""
+    /// The one-line message for this error.
+    pub fn describe<'l>(&self, line: &'l mut Line) -> &'l mut Line {
+        if !self.variable.is_empty() {
+            line.bytes(self.variable).text(": ");
+        }
+        let index = self.problem as usize;
+        let message = MESSAGES.split(|&b| b == 0).nth(index).unwrap_or_default();
+        // Short options are kept as their bare letter.
+        let mut dashed = [b'-', 0];
+        let culprit = match self.culprit {
+            [letter] if index <= Problem::MissingValue as usize => {
+                dashed[1] = *letter;
+                &dashed[..]
             }
+            culprit => culprit,
         };
-        line.fill(template, culprit).text(" (try --help)")
+        line.fill(message, culprit).text(" (try --help)")
     }
-}
-
-fn describe_spec_error(line: &mut Line, spec: &[u8], error: SpecError) {
-    let (from, to) = rewrite::split_spec(spec).unwrap_or((spec, b""));
-    line.fill("--rewrite '%': ", spec);
-    match error {
-        SpecError::NoColon => line.text("expected FROM:TO"),
-        SpecError::NotASignal(Side::From) => line.fill("'%' is not a signal", from),
-        SpecError::NotASignal(Side::To) => line.fill("'%' is not a signal", to),
-        SpecError::OutOfRange(Side::From, highest) => {
-            line.fill("'%' is not from 1 to ", from).number(highest.into())
-        }
-        SpecError::OutOfRange(Side::To, highest) => {
-            line.fill("'%' is not from 0 to ", to).number(highest.into())
-        }
-        SpecError::NeverRelayed => line
-            .fill("'%' cannot be rewritten (SIGKILL, SIGSTOP and SIGCHLD are never relayed)", from),
-    };
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::User;
     use crate::personality::{DUMB_INIT, SCYTHE, TINI};
     use crate::signal::{SIGHUP, SIGQUIT, SIGTERM};
 
@@ -361,13 +416,12 @@ mod tests {
             env.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect();
         let lookup =
             |name: &[u8]| env.iter().find(|(k, _)| k.as_bytes() == name).map(|(_, v)| v.as_slice());
-        let mut config = SCYTHE.defaults();
+        let mut config = personality.defaults();
         match parse(personality, args.as_slice(), lookup, &mut config) {
             Ok(parsed) => Ok((parsed, config)),
             Err(error) => {
                 let mut line = Line::new();
-                Err(String::from_utf8(error.describe(personality, &mut line).finish().to_vec())
-                    .unwrap())
+                Err(String::from_utf8(error.describe(&mut line).finish().to_vec()).unwrap())
             }
         }
     }
@@ -422,7 +476,6 @@ mod tests {
         assert_eq!(config.verbosity, 3);
         assert_eq!(command, 2);
         assert_eq!(config_and_command(&["--single-child", "true"]).0.target, Target::Child);
-        assert_eq!(config_and_command(&["--single", "true"]).0.target, Target::Child);
         assert_eq!(config_and_command(&["-c", "-g", "true"]).0.target, Target::Group);
     }
 
@@ -547,17 +600,14 @@ mod tests {
             (&["-x", "true"], "unknown option '-x'"),
             (&["-vx", "true"], "unknown option '-x'"),
             (&["--bogus=1", "true"], "unknown option '--bogus'"),
-            (&["--ver", "true"], "ambiguous option '--ver'"),
+            (&["--ver", "true"], "unknown option '--ver'"),
             (&["-r"], "option '-r' needs a value"),
             (&["--rewrite"], "option '--rewrite' needs a value"),
             (&["--verbose=2", "x"], "option '--verbose' takes no value"),
             (&["-r", "15", "x"], "--rewrite '15': expected FROM:TO"),
-            (&["-r", "TERM:NOPE", "x"], "--rewrite 'TERM:NOPE': 'NOPE' is not a signal"),
-            (&["-r", "NOPE:1", "x"], "--rewrite 'NOPE:1': 'NOPE' is not a signal"),
-            (
-                &["-r", "KILL:1", "x"],
-                "--rewrite 'KILL:1': 'KILL' cannot be rewritten (SIGKILL, SIGSTOP and SIGCHLD are never relayed)",
-            ),
+            (&["-r", "TERM:NOPE", "x"], "--rewrite: 'NOPE' is not a signal"),
+            (&["-r", "NOPE:1", "x"], "--rewrite: 'NOPE' is not a signal"),
+            (&["-r", "KILL:1", "x"], "--rewrite: 'KILL' is never relayed and cannot be rewritten"),
             (&["-e", "256", "x"], "'256' is not an exit status (0 to 255)"),
             (&["-p", "SIGNOPE", "x"], "'SIGNOPE' is not a signal"),
             (&["-p", "0", "x"], "'0' is not a signal"),
@@ -568,12 +618,81 @@ mod tests {
         }
         assert_eq!(
             run_as(&SCYTHE, &["true"], &[("SCYTHE_VERBOSE", "lots")]).err().unwrap(),
-            "scythe: SCYTHE_VERBOSE='lots' is not a number (try --help)\n"
+            "scythe: SCYTHE_VERBOSE: 'lots' is not a number (try --help)\n"
         );
         assert_eq!(
             run_as(&DUMB_INIT, &["-r", "40:1", "x"], &[]).err().unwrap(),
-            "scythe: --rewrite '40:1': '40' is not from 1 to 31 (try --help)\n"
+            "scythe: --rewrite: '40' is out of range (try --help)\n"
         );
+    }
+
+    #[test]
+    fn shutdown_options_and_their_variables() {
+        let (config, _) = config_as(
+            &SCYTHE,
+            &["-t", "250ms", "--kill-after=2m", "-a", "-u", "1:2", "--no-new-privs", "x"],
+            &[],
+        );
+        assert_eq!((config.grace_ms, config.kill_after_ms), (250, 120_000));
+        assert!(config.broadcast && config.no_new_privs);
+        assert_eq!(config.user, Some(User { uid: 1, gid: 2 }));
+        assert_eq!(config_as(&SCYTHE, &["x"], &[]).0.grace_ms, 5_000);
+        let env = [
+            ("SCYTHE_GRACE", "0"),
+            ("SCYTHE_KILL_AFTER", "1s"),
+            ("SCYTHE_ALL", "1"),
+            ("SCYTHE_USER", "7"),
+            ("SCYTHE_NO_NEW_PRIVS", "0"),
+        ];
+        let (config, _) = config_as(&SCYTHE, &["x"], &env);
+        assert_eq!((config.grace_ms, config.kill_after_ms), (0, 1_000));
+        assert!(config.broadcast && !config.no_new_privs);
+        assert_eq!(config.user, Some(User { uid: 7, gid: 7 }));
+        // Options win over variables.
+        assert_eq!(config_as(&SCYTHE, &["--grace", "3s", "x"], &env).0.grace_ms, 3_000);
+        // Other names neither take these options nor read these variables,
+        // and do not wait.
+        for personality in [&DUMB_INIT, &TINI] {
+            assert!(run_as(personality, &["--grace", "1s", "x"], &[]).is_err());
+            assert_eq!(
+                config_as(personality, &["x"], &env).0,
+                config_as(personality, &["x"], &[]).0
+            );
+            assert_eq!(personality.defaults().grace_ms, 0);
+        }
+    }
+
+    #[test]
+    fn pause_runs_no_command() {
+        assert_eq!(run(&["-P"]), Ok(Parsed::Pause));
+        assert_eq!(run(&["--pause", "--"]), Ok(Parsed::Pause));
+        assert_eq!(run_as(&SCYTHE, &[], &[("SCYTHE_PAUSE", "1")]), Ok(Parsed::Pause));
+        assert_eq!(
+            run(&["-P", "x"]).err().unwrap(),
+            "scythe: --pause runs no COMMAND (try --help)\n"
+        );
+        assert!(run_as(&SCYTHE, &[], &[("SCYTHE_PAUSE", "0")]).is_err());
+    }
+
+    #[test]
+    fn bad_shutdown_values_say_what_and_where() {
+        type Case =
+            (&'static [&'static str], &'static [(&'static str, &'static str)], &'static str);
+        let cases: &[Case] = &[
+            (&["-t", "-1", "x"], &[], "'-1' is not a duration (like 500ms, 5s, 2m)"),
+            (&["--kill-after", "5x", "x"], &[], "'5x' is not a duration (like 500ms, 5s, 2m)"),
+            (&["-u", "nobody", "x"], &[], "'nobody' is not UID or UID:GID, in numbers"),
+            (&["x"], &[("SCYTHE_ALL", "yes")], "SCYTHE_ALL: 'yes' is neither 1 nor 0"),
+            (
+                &["x"],
+                &[("SCYTHE_GRACE", "soon")],
+                "SCYTHE_GRACE: 'soon' is not a duration (like 500ms, 5s, 2m)",
+            ),
+        ];
+        for (args, env, message) in cases {
+            let expected = format!("scythe: {message} (try --help)\n");
+            assert_eq!(run_as(&SCYTHE, args, env).err(), Some(expected), "{args:?} {env:?}");
+        }
     }
 
     #[test]

@@ -74,6 +74,7 @@ pub struct Personality {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Defaults {
     pub target: Target,
+    pub grace_ms: u32,
     pub new_session: bool,
     pub warnings: bool,
     pub subreaper: bool,
@@ -99,6 +100,12 @@ impl Personality {
             stop_with_job_signals: d.stop_with_job_signals,
             success_statuses: StatusSet::EMPTY,
             parent_death_signal: 0,
+            grace_ms: d.grace_ms,
+            kill_after_ms: 0,
+            broadcast: false,
+            pause: false,
+            user: None,
+            no_new_privs: false,
         }
     }
 }
@@ -138,6 +145,14 @@ pub enum Action {
     ParentDeathSignal,
     SuccessStatus,
     WarnOnReap,
+    Grace,
+    KillAfter,
+    Broadcast,
+    Pause,
+    User,
+    NoNewPrivs,
+    /// From the environment only: a verbosity level.
+    Verbosity,
     Help,
     Version,
     License,
@@ -145,21 +160,33 @@ pub enum Action {
 
 impl Action {
     pub fn takes_value(self) -> bool {
-        matches!(self, Action::Rewrite | Action::ParentDeathSignal | Action::SuccessStatus)
+        matches!(
+            self,
+            Action::Rewrite
+                | Action::ParentDeathSignal
+                | Action::SuccessStatus
+                | Action::Grace
+                | Action::KillAfter
+                | Action::User
+                | Action::Verbosity
+        )
+    }
+
+    /// This action's bit, to record which were given.
+    pub const fn bit(self) -> u32 {
+        1 << self as u32
     }
 }
 
-/// One option: the names that accept it, its action, and its line in the
-/// help text, which is also where its spellings are read from (`  -c,
-/// --single-child ...`), so that help and parser cannot disagree.
+/// One option: the names that accept it, its action, and its help line:
+/// its spellings, a tab, what it does (`-c, --single-child\tsignal ...`).
+/// The parser reads the spellings there too, so help and parser cannot
+/// disagree.
 pub struct Opt {
     pub names: u8,
     pub action: Action,
     pub help: &'static str,
 }
-
-/// The width of the first column of help lines, where spellings are.
-const SPELLING: usize = 25;
 
 impl Opt {
     pub fn accepted_by(&self, convention: Convention) -> bool {
@@ -169,16 +196,15 @@ impl Opt {
     /// Its short letter (`-c`), or 0 for none.
     pub fn short(&self) -> u8 {
         match self.help.as_bytes() {
-            [b' ', b' ', b'-', letter, ..] if *letter != b'-' => *letter,
+            [b'-', letter, ..] if *letter != b'-' => *letter,
             _ => 0,
         }
     }
 
     /// Its long name without `--` (`single-child`), or empty for none.
     pub fn long(&self) -> &'static [u8] {
-        let column = self.help.as_bytes().get(..SPELLING).unwrap_or_default();
-        // The long name follows the first `--` and ends at a space.
-        let mut words = column.split(|&b| b == b' ');
+        // The long name follows the first `--` and ends at a space or tab.
+        let mut words = self.help.as_bytes().split(|&b| b == b' ' || b == b'\t');
         words.find_map(|word| word.strip_prefix(b"--")).unwrap_or_default()
     }
 }
@@ -188,114 +214,141 @@ pub const OPTIONS: &[Opt] = &[
     Opt {
         names: SC | DI,
         action: Action::SingleChild,
-        help: "  -c, --single-child     signal COMMAND alone, not its process group\n",
+        help: "-c, --single-child\tsignal COMMAND alone, not its group",
     },
-    Opt {
-        names: SC | TI,
-        action: Action::Group,
-        help: "  -g                     signal COMMAND's whole process group\n",
-    },
+    Opt { names: SC | TI, action: Action::Group, help: "-g\tsignal COMMAND's whole process group" },
     Opt {
         names: SC | DI,
         action: Action::Rewrite,
-        help: "  -r, --rewrite FROM:TO  relay FROM as TO (TO=0 drops it); repeatable\n",
+        help: "-r, --rewrite FROM:TO\trelay FROM as TO (0 drops it)",
     },
-    Opt {
-        names: SC | TI,
-        action: Action::Subreaper,
-        help: "  -s                     adopt orphans (child subreaper) if not PID 1\n",
-    },
+    Opt { names: SC | TI, action: Action::Subreaper, help: "-s\tadopt orphans if not PID 1" },
     Opt {
         names: SC | TI,
         action: Action::ParentDeathSignal,
-        help: "  -p SIGNAL              relay SIGNAL when scythe's parent dies\n",
+        help: "-p SIGNAL\trelay SIGNAL when scythe's parent dies",
     },
     Opt {
         names: SC | TI,
         action: Action::SuccessStatus,
-        help: "  -e CODE                exit 0 if COMMAND exits CODE; repeatable\n",
+        help: "-e CODE\texit 0 if COMMAND exits CODE",
+    },
+    Opt { names: SC | TI, action: Action::WarnOnReap, help: "-w\tlog each orphan reaped" },
+    Opt {
+        names: SC,
+        action: Action::Grace,
+        help: "-t, --grace DURATION\tthen give the rest this long (5s)",
     },
     Opt {
-        names: SC | TI,
-        action: Action::WarnOnReap,
-        help: "  -w                     log each orphan reaped\n",
+        names: SC,
+        action: Action::KillAfter,
+        help: "--kill-after DURATION\tSIGKILL COMMAND this long after TERM",
     },
+    Opt { names: SC, action: Action::Broadcast, help: "-a, --all\trelay to every process" },
     Opt {
-        names: SC | DI | TI,
-        action: Action::Verbose,
-        help: "  -v, --verbose          log more on stderr; repeatable\n",
+        names: SC,
+        action: Action::Pause,
+        help: "-P, --pause\tno COMMAND: reap until TERM or INT",
     },
+    Opt { names: SC, action: Action::User, help: "-u, --user UID[:GID]\trun COMMAND as these ids" },
     Opt {
-        names: SC | DI | TI,
-        action: Action::Help,
-        help: "  -h, --help             show this help\n",
+        names: SC,
+        action: Action::NoNewPrivs,
+        help: "--no-new-privs\tset no_new_privs for COMMAND",
     },
-    Opt {
-        names: SC | DI,
-        action: Action::Version,
-        help: "  -V, --version          show the version\n",
-    },
-    Opt { names: TI, action: Action::Version, help: "      --version          show the version\n" },
-    Opt {
-        names: TI,
-        action: Action::License,
-        help: "  -l                     show scythe's licence\n",
-    },
+    Opt { names: SC | DI | TI, action: Action::Verbose, help: "-v, --verbose\tlog more on stderr" },
+    Opt { names: SC | DI | TI, action: Action::Help, help: "-h, --help\tshow this help" },
+    Opt { names: SC | DI, action: Action::Version, help: "-V, --version\tshow the version" },
+    Opt { names: TI, action: Action::Version, help: "--version\tshow the version" },
+    Opt { names: TI, action: Action::License, help: "-l\tshow scythe's licence" },
 ];
 
-/// What an environment variable does when it is set.
+/// When an environment variable takes effect, and with what value.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum EnvEffect {
-    /// Its value is the verbosity, unless `-v` was given.
-    Verbosity,
-    /// `1` (exactly) means verbose.
-    VerboseIfOne,
-    /// `0` (exactly) means single-child mode.
-    SingleChildIfZero,
-    /// Set at all (even empty) means subreaper.
-    SubreaperIfSet,
-    /// Set at all means relay to the process group.
-    GroupIfSet,
+pub enum When {
+    /// Whenever set, with its value.
+    Set,
+    /// Whenever set, even empty, as a flag.
+    Present,
+    /// When its value is exactly this, as a flag; other values are ignored.
+    Is(&'static [u8]),
+    /// `1` as a flag, `0` not; anything else is a usage error.
+    Switch,
 }
 
-/// One environment variable: the names that read it, what it does, and its
-/// help line, which begins with the variable's name.
+/// One environment variable: the names that read it, the option action it
+/// stands for (unless that option was given: options win), when it takes
+/// effect, and its help line, which begins with the variable's name, then a
+/// tab.
 pub struct EnvRule {
     pub names: u8,
-    pub effect: EnvEffect,
+    pub action: Action,
+    pub when: When,
     pub help: &'static str,
 }
 
 pub const ENVIRONMENT: &[EnvRule] = &[
     EnvRule {
         names: SC,
-        effect: EnvEffect::Verbosity,
-        help: "  SCYTHE_VERBOSE=N       as N times -v\n",
+        action: Action::Verbosity,
+        when: When::Set,
+        help: "SCYTHE_VERBOSE=N\tas N times -v",
+    },
+    EnvRule { names: SC, action: Action::Grace, when: When::Set, help: "SCYTHE_GRACE\tas --grace" },
+    EnvRule {
+        names: SC,
+        action: Action::KillAfter,
+        when: When::Set,
+        help: "SCYTHE_KILL_AFTER\tas --kill-after",
+    },
+    EnvRule {
+        names: SC,
+        action: Action::Broadcast,
+        when: When::Switch,
+        help: "SCYTHE_ALL=1\tas --all",
+    },
+    EnvRule {
+        names: SC,
+        action: Action::Pause,
+        when: When::Switch,
+        help: "SCYTHE_PAUSE=1\tas --pause",
+    },
+    EnvRule { names: SC, action: Action::User, when: When::Set, help: "SCYTHE_USER\tas --user" },
+    EnvRule {
+        names: SC,
+        action: Action::NoNewPrivs,
+        when: When::Switch,
+        help: "SCYTHE_NO_NEW_PRIVS=1\tas --no-new-privs",
     },
     EnvRule {
         names: DI,
-        effect: EnvEffect::SingleChildIfZero,
-        help: "  DUMB_INIT_SETSID=0     as -c\n",
+        action: Action::SingleChild,
+        when: When::Is(b"0"),
+        help: "DUMB_INIT_SETSID=0\tas -c",
     },
     EnvRule {
         names: DI,
-        effect: EnvEffect::VerboseIfOne,
-        help: "  DUMB_INIT_DEBUG=1      as -v\n",
+        action: Action::Verbose,
+        when: When::Is(b"1"),
+        help: "DUMB_INIT_DEBUG=1\tas -v",
     },
     EnvRule {
         names: TI,
-        effect: EnvEffect::SubreaperIfSet,
-        help: "  TINI_SUBREAPER         as -s, if set\n",
+        action: Action::Subreaper,
+        when: When::Present,
+        help: "TINI_SUBREAPER\tas -s, if set",
     },
     EnvRule {
         names: TI,
-        effect: EnvEffect::GroupIfSet,
-        help: "  TINI_KILL_PROCESS_GROUP  as -g, if set\n",
+        action: Action::Group,
+        when: When::Present,
+        help: "TINI_KILL_PROCESS_GROUP\tas -g, if set",
     },
     EnvRule {
         names: TI,
-        effect: EnvEffect::Verbosity,
-        help: "  TINI_VERBOSITY=N       verbosity, 1 by default\n",
+        action: Action::Verbosity,
+        when: When::Set,
+        help: "TINI_VERBOSITY=N\tverbosity, 1 by default",
     },
 ];
 
@@ -304,16 +357,18 @@ impl EnvRule {
         self.names & convention.bit() != 0
     }
 
-    /// The variable's name (`SCYTHE_VERBOSE`): the first word, up to `=`.
+    /// The variable's name (`SCYTHE_VERBOSE`): its help line up to `=` or tab.
     pub fn variable(&self) -> &'static [u8] {
-        let mut words = self.help.as_bytes().split(|&b| b == b' ' || b == b'=');
-        words.find(|word| !word.is_empty()).unwrap_or_default()
+        let help = self.help.as_bytes();
+        &help[..help.iter().position(|&b| b == b'=' || b == b'\t').unwrap_or(help.len())]
     }
 }
 
-/// scythe's own defaults: relay to the group, adopt orphans, clean child.
+/// scythe's own defaults: relay to the group, adopt orphans, clean child,
+/// and give what the main child leaves behind 5 s to stop.
 const BASE: Defaults = Defaults {
     target: Target::Group,
+    grace_ms: 5_000,
     new_session: false,
     warnings: true,
     subreaper: true,
@@ -338,6 +393,7 @@ pub static SCYTHE: Personality = Personality {
 pub static DUMB_INIT: Personality = Personality {
     convention: Convention::DumbInit,
     defaults: Defaults {
+        grace_ms: 0,
         new_session: true,
         warnings: false,
         subreaper: false,
@@ -357,6 +413,7 @@ pub static DUMB_INIT: Personality = Personality {
 pub static TINI: Personality = Personality {
     convention: Convention::Tini,
     defaults: Defaults {
+        grace_ms: 0,
         target: Target::Child,
         subreaper: false,
         child_inherits_signals: true,
@@ -435,8 +492,14 @@ mod tests {
         assert!(spelled.contains(&(b'p', b"")));
         assert!(spelled.contains(&(0, b"version")));
         let variables: Vec<&[u8]> = ENVIRONMENT.iter().map(EnvRule::variable).collect();
-        let expected: [&[u8]; 6] = [
+        let expected: [&[u8]; 12] = [
             b"SCYTHE_VERBOSE",
+            b"SCYTHE_GRACE",
+            b"SCYTHE_KILL_AFTER",
+            b"SCYTHE_ALL",
+            b"SCYTHE_PAUSE",
+            b"SCYTHE_USER",
+            b"SCYTHE_NO_NEW_PRIVS",
             b"DUMB_INIT_SETSID",
             b"DUMB_INIT_DEBUG",
             b"TINI_SUBREAPER",
@@ -447,10 +510,11 @@ mod tests {
     }
 
     #[test]
-    fn help_lines_line_up() {
+    fn help_lines_have_two_columns() {
         for line in OPTIONS.iter().map(|o| o.help).chain(ENVIRONMENT.iter().map(|e| e.help)) {
-            assert!(line.starts_with("  ") && line.ends_with('\n'), "{line:?}");
-            assert!(line.len() <= 81, "too wide: {line:?}");
+            let (spelling, what) = line.split_once('\t').expect(line);
+            assert!(!spelling.is_empty() && !what.contains('\t'), "{line:?}");
+            assert!(2 + spelling.len().max(23) + 2 + what.len() <= 80, "too wide: {line:?}");
         }
     }
 }

@@ -9,7 +9,8 @@ use crate::signal::{self, SIGCHLD, SIGKILL, SIGSTOP, SigSet};
 /// A signal-to-signal map; every signal maps to itself until rewritten.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct RewriteTable {
-    /// `to[n]` is what signal `n` becomes; 0 means "drop it".
+    /// Signal `n` becomes `to[n] ^ n` (0: dropped). Stored so, the identity
+    /// is all zeros, which costs nothing to set up.
     to: [u8; signal::MAX as usize + 1],
     /// The signals a user rewrote, which defaults must not touch.
     chosen: SigSet,
@@ -17,20 +18,14 @@ pub struct RewriteTable {
 
 impl RewriteTable {
     pub const fn identity() -> RewriteTable {
-        let mut to = [0; signal::MAX as usize + 1];
-        let mut n = 0;
-        while n < to.len() {
-            to[n] = n as u8;
-            n += 1;
-        }
-        RewriteTable { to, chosen: SigSet::EMPTY }
+        RewriteTable { to: [0; signal::MAX as usize + 1], chosen: SigSet::EMPTY }
     }
 
     /// Makes `from` arrive as `to` (0 drops it), as the user chose;
     /// out-of-range numbers are ignored, since parsing has refused them.
     pub fn set(&mut self, from: u8, to: u8) {
         if let Some(slot) = self.to.get_mut(usize::from(from)) {
-            *slot = to;
+            *slot = to ^ from;
             self.chosen = self.chosen.with(from);
         }
     }
@@ -45,7 +40,7 @@ impl RewriteTable {
 
     /// The signal to relay in place of `signal`, or 0 to relay nothing.
     pub fn apply(&self, signal: u8) -> u8 {
-        self.to.get(usize::from(signal)).copied().unwrap_or(0)
+        self.to.get(usize::from(signal)).map_or(0, |to| to ^ signal)
     }
 }
 
@@ -69,39 +64,34 @@ impl SpecRules {
     pub const ALL: SpecRules = SpecRules { highest: signal::MAX, refuse_unrelayed: true };
 }
 
-/// What is wrong with a `FROM:TO` rewrite spec.
+/// What is wrong with a `FROM:TO` rewrite spec; each error comes with the
+/// part of the spec at fault.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SpecError {
     /// No `:` between the two signals.
     NoColon,
-    /// This side is not a signal name or number.
-    NotASignal(Side),
-    /// This side is a signal, but above the highest accepted (or 0 as FROM).
-    OutOfRange(Side, u8),
+    /// Not a signal name or number.
+    NotASignal,
+    /// A signal, but above the highest accepted (or 0 as FROM).
+    OutOfRange,
     /// FROM is a signal scythe never relays.
     NeverRelayed,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Side {
-    From,
-    To,
-}
-
 /// Parses `FROM:TO`, with FROM and TO as numbers or names (`TERM`, `SIGTERM`,
 /// `15`, `RTMIN+2`); TO may be 0, which drops FROM.
-pub fn parse_spec(spec: &[u8], rules: SpecRules) -> Result<(u8, u8), SpecError> {
-    let (from, to) = split_spec(spec).ok_or(SpecError::NoColon)?;
-    let from = signal::parse(from).ok_or(SpecError::NotASignal(Side::From))?;
-    let to = signal::parse(to).ok_or(SpecError::NotASignal(Side::To))?;
+pub fn parse_spec(spec: &[u8], rules: SpecRules) -> Result<(u8, u8), (SpecError, &[u8])> {
+    let (from_text, to_text) = split_spec(spec).ok_or((SpecError::NoColon, spec))?;
+    let from = signal::parse(from_text).ok_or((SpecError::NotASignal, from_text))?;
+    let to = signal::parse(to_text).ok_or((SpecError::NotASignal, to_text))?;
     if from == 0 || from > rules.highest {
-        return Err(SpecError::OutOfRange(Side::From, rules.highest));
+        return Err((SpecError::OutOfRange, from_text));
     }
     if to > rules.highest {
-        return Err(SpecError::OutOfRange(Side::To, rules.highest));
+        return Err((SpecError::OutOfRange, to_text));
     }
     if rules.refuse_unrelayed && matches!(from, SIGKILL | SIGSTOP | SIGCHLD) {
-        return Err(SpecError::NeverRelayed);
+        return Err((SpecError::NeverRelayed, from_text));
     }
     Ok((from, to))
 }
@@ -173,18 +163,23 @@ mod tests {
     fn bad_specs_name_the_bad_part() {
         use SpecError::*;
         let all = SpecRules::ALL;
-        assert_eq!(parse_spec(b"15", all), Err(NoColon));
-        assert_eq!(parse_spec(b"", all), Err(NoColon));
-        assert_eq!(parse_spec(b":3", all), Err(NotASignal(Side::From)));
-        assert_eq!(parse_spec(b"0:3", all), Err(OutOfRange(Side::From, 64)));
-        assert_eq!(parse_spec(b"KILL:3", all), Err(NeverRelayed));
-        assert_eq!(parse_spec(b"STOP:3", all), Err(NeverRelayed));
-        assert_eq!(parse_spec(b"CHLD:3", all), Err(NeverRelayed));
-        assert_eq!(parse_spec(b"99:3", all), Err(NotASignal(Side::From)));
-        assert_eq!(parse_spec(b"15:", all), Err(NotASignal(Side::To)));
-        assert_eq!(parse_spec(b"15:65", all), Err(NotASignal(Side::To)));
-        assert_eq!(parse_spec(b"15:3:4", all), Err(NotASignal(Side::To)));
-        assert_eq!(parse_spec(b"15:99999999999999999999", all), Err(NotASignal(Side::To)));
+        let cases: &[(&[u8], SpecError, &[u8])] = &[
+            (b"15", NoColon, b"15"),
+            (b"", NoColon, b""),
+            (b":3", NotASignal, b""),
+            (b"0:3", OutOfRange, b"0"),
+            (b"KILL:3", NeverRelayed, b"KILL"),
+            (b"STOP:3", NeverRelayed, b"STOP"),
+            (b"CHLD:3", NeverRelayed, b"CHLD"),
+            (b"99:3", NotASignal, b"99"),
+            (b"15:", NotASignal, b""),
+            (b"15:65", NotASignal, b"65"),
+            (b"15:3:4", NotASignal, b"3:4"),
+            (b"15:99999999999999999999", NotASignal, b"99999999999999999999"),
+        ];
+        for &(spec, error, part) in cases {
+            assert_eq!(parse_spec(spec, all), Err((error, part)), "{spec:?}");
+        }
     }
 
     #[test]
@@ -192,7 +187,7 @@ mod tests {
         let classic = SpecRules { highest: 31, refuse_unrelayed: false };
         assert_eq!(parse_spec(b"31:0", classic), Ok((31, 0)));
         assert_eq!(parse_spec(b"9:1", classic), Ok((SIGKILL, SIGHUP)));
-        assert_eq!(parse_spec(b"32:1", classic), Err(SpecError::OutOfRange(Side::From, 31)));
-        assert_eq!(parse_spec(b"1:RTMIN", classic), Err(SpecError::OutOfRange(Side::To, 31)));
+        assert_eq!(parse_spec(b"32:1", classic), Err((SpecError::OutOfRange, &b"32"[..])));
+        assert_eq!(parse_spec(b"1:RTMIN", classic), Err((SpecError::OutOfRange, &b"RTMIN"[..])));
     }
 }

@@ -3,6 +3,8 @@
 
 use rustix::io::Errno;
 use rustix::process::{self, Pid};
+use rustix::process::{Gid, Uid};
+use scythe::config::User;
 use scythe::errno;
 use scythe::line::Line;
 use scythe::signal::{self, SigSet};
@@ -27,6 +29,9 @@ pub struct ChildSetup {
     /// Signals it ignores at `execve` (scythe itself ignores none).
     pub ignored: SigSet,
     pub leads: Leads,
+    /// The ids it runs as, if not scythe's own.
+    pub user: Option<User>,
+    pub no_new_privs: bool,
 }
 
 /// What the child leads.
@@ -80,16 +85,44 @@ fn become_command(command: &Command, setup: &ChildSetup) -> ! {
             let _ = sys::ignore(signal);
         }
     }
+    if let Err(error) = drop_privileges(setup) {
+        // Never run COMMAND with more privilege than asked for.
+        let mut line = Line::new();
+        line.text("cannot drop privileges to --user ");
+        if let Some(user) = setup.user {
+            line.number(user.uid).text(":").number(user.gid);
+        }
+        report_and_exit(line.text(": "), error, errno::CANNOT_EXECUTE);
+    }
     sys::set_signal_mask(setup.mask);
     let error = exec_search(command);
-    let mut line = Line::new();
-    line.bytes(command.name).text(": ");
+    let status = errno::exec_failure_status(error.raw_os_error() as u32);
+    report_and_exit(Line::new().bytes(command.name).text(": "), error, status)
+}
+
+/// `--no-new-privs`, then `--user`: supplementary groups cleared, then the
+/// group, then the user, the order in which each step is still allowed.
+fn drop_privileges(setup: &ChildSetup) -> Result<(), Errno> {
+    if setup.no_new_privs {
+        rustix::thread::set_no_new_privs(true)?;
+    }
+    if let Some(user) = setup.user {
+        // scythe is single-threaded: the thread's ids are the process's.
+        rustix::thread::set_thread_groups(&[])?;
+        rustix::thread::set_thread_gid(Gid::from_raw(user.gid))?;
+        rustix::thread::set_thread_uid(Uid::from_raw(user.uid))?;
+    }
+    Ok(())
+}
+
+/// Ends `line` with the error's words, writes it, and exits with `status`.
+pub fn report_and_exit(line: &mut Line, error: Errno, status: u8) -> ! {
     match errno::describe(error.raw_os_error() as u32) {
         Some(words) => line.text(words),
-        None => line.text("error ").number(error.raw_os_error() as u64),
+        None => line.text("error ").number(error.raw_os_error() as u32),
     };
-    log::line(&mut line);
-    sys::exit(errno::exec_failure_status(error.raw_os_error() as u32))
+    log::line(line);
+    sys::exit(status)
 }
 
 /// Execs `command`, searching `PATH` when its name has no `/`; returns the

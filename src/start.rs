@@ -23,6 +23,67 @@ unsafe extern "C" fn _start() -> ! {
     )
 }
 
+#[cfg(target_arch = "aarch64")]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    // AAPCS64: sp holds argc and is 16-byte aligned at entry; the frame
+    // pointer and link register are cleared to end stack walks.
+    core::arch::naked_asm!("mov x29, xzr", "mov x30, xzr", "mov x0, sp", "bl {entry}", "udf #0", entry = sym entry)
+}
+
+#[cfg(target_arch = "arm")]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    // AAPCS: sp holds argc; calls need an 8-byte aligned stack; fp and lr
+    // are cleared to end stack walks.
+    core::arch::naked_asm!(
+        "mov fp, #0",
+        "mov lr, #0",
+        "mov r0, sp",
+        "bic sp, sp, #15",
+        "bl {entry}",
+        "udf #0",
+        entry = sym entry,
+    )
+}
+
+#[cfg(target_arch = "riscv64")]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    // RISC-V psABI: sp holds argc and is 16-byte aligned; ra and fp are
+    // cleared to end stack walks. (No gp: the link does no gp relaxation.)
+    core::arch::naked_asm!(
+        "li ra, 0",
+        "li fp, 0",
+        "mv a0, sp",
+        "andi sp, sp, -16",
+        "call {entry}",
+        "unimp",
+        entry = sym entry,
+    )
+}
+
+#[cfg(target_arch = "x86")]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    // i386 psABI: esp holds argc; ebp is cleared to mark the outermost
+    // frame; the stack is 16-byte aligned at the call, argument on it.
+    core::arch::naked_asm!(
+        "xor ebp, ebp",
+        "mov eax, esp",
+        "and esp, -16",
+        "sub esp, 12",
+        "push eax",
+        "call {entry}",
+        "ud2",
+        entry = sym entry,
+    )
+}
+
 /// Reads `argc`, `argv` and `envp` off the initial stack and runs scythe.
 unsafe extern "C" fn entry(stack: *const usize) -> ! {
     // SAFETY: `_start` passes the initial stack pointer, laid out by the

@@ -1,34 +1,66 @@
 //! The supervising loop: take each signal as it comes, relay it (through the
 //! rewrite table), and on SIGCHLD reap every child that has ended, until the
-//! main child is among them.
+//! main child is among them; then drain what it left behind.
 
+use rustix::fd::OwnedFd;
 use rustix::io::Errno;
 use rustix::process::{self, Pid, Signal, WaitOptions};
 use scythe::config::{Config, Target};
 use scythe::line::Line;
-use scythe::signal::{SIGCHLD, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU, SigSet};
+use scythe::signal::{SIGCHLD, SIGINT, SIGKILL, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU, SigSet};
 use scythe::status::Ended;
 
 use crate::{log, sys};
 
-/// Runs until the main child has ended; returns how it ended. The first of
-/// each signal in `ignore_once` is dropped (see `main::let_go_of_terminal`).
-pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet) -> Ended {
+/// What a round of reaping found.
+pub struct Reaped {
+    /// How the main child ended, if it was reaped this round.
+    pub main: Option<Ended>,
+    /// No child at all is left. As PID 1 or a subreaper, every descendant
+    /// that outlives its parent becomes scythe's child, so this means no
+    /// descendant is left either.
+    pub none_left: bool,
+}
+
+/// Runs until the main child has ended; returns the round of reaping that
+/// found it. The first of each signal in `ignore_once` is dropped (see
+/// `main::let_go_of_terminal`).
+pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet) -> Reaped {
+    // With --kill-after: when to SIGKILL the main child, once it was told to
+    // stop. Only while this deadline is pending does the wait have a timeout:
+    // an idle scythe never wakes up.
+    let mut kill_at = None;
     loop {
-        // No timeout: an idle scythe never wakes up. Every signal is blocked,
-        // so each one waits here, in the order the kernel hands them out.
-        let Ok(signal) = sys::take_signal(SigSet::FULL, None) else { continue };
+        let signal = match sys::take_signal(SigSet::FULL, kill_at.map(until)) {
+            Ok(signal) => signal,
+            Err(Errno::AGAIN) => {
+                kill_at = None;
+                let _ = send(main, config.target, SIGKILL);
+                if config.verbosity >= 1 {
+                    log::line(
+                        Line::new().text("--kill-after: SIGKILL -> ").number(pid_number(main)),
+                    );
+                }
+                continue;
+            }
+            Err(_) => continue,
+        };
         if ignore_once.contains(signal) {
             ignore_once = ignore_once.without(signal);
             if config.verbosity >= 1 {
                 log::line(Line::new().signal(signal).text(" from the terminal hand-off: ignored"));
             }
         } else if signal == SIGCHLD {
-            if let Some(ended) = reap_all(main, config) {
-                return ended;
+            let reaped = reap_all(Some(main), config);
+            if reaped.main.is_some() {
+                return reaped;
             }
         } else {
-            relay(signal, main, config);
+            let relayed = relay(signal, main, config);
+            let stops = matches!(signal, SIGTERM | SIGINT);
+            if relayed && stops && config.kill_after_ms != 0 && kill_at.is_none() {
+                kill_at = Some(sys::now_ms() + u64::from(config.kill_after_ms));
+            }
             if config.stop_with_job_signals && matches!(signal, SIGTSTP | SIGTTIN | SIGTTOU) {
                 // Stop with the child, so the shell that started scythe sees
                 // its job stop; the SIGCONT that resumes scythe is relayed.
@@ -39,17 +71,82 @@ pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet) -> Ended {
     }
 }
 
+/// After the main child has ended: asks what it left behind to stop (SIGTERM,
+/// through the rewrite table), reaps, and waits up to the grace time; then
+/// SIGKILLs what is left and reaps that too. Without it, those processes
+/// would die of the kernel's SIGKILL the moment PID 1 exits, mid-write.
+pub fn drain(main: Pid, config: &Config) {
+    let stop = config.rewrite.apply(SIGTERM);
+    if stop != 0 {
+        reach_all(main, config, stop);
+    }
+    if config.verbosity >= 1 {
+        let mut line = Line::new();
+        line.signal(stop).text(" to what is left; waiting up to ").number(config.grace_ms);
+        log::line(line.text(" ms"));
+    }
+    if wait_for_the_rest(main, config, config.grace_ms) {
+        return;
+    }
+    if config.verbosity >= 1 {
+        log::line(Line::new().text("grace time over: SIGKILL to what is left"));
+    }
+    reach_all(main, config, SIGKILL);
+    // Bounded: a process stuck in the kernel cannot be killed, and must not
+    // keep PID 1 (and so the container) alive for ever.
+    wait_for_the_rest(main, config, 1000);
+}
+
+/// Reaps until no child is left (true) or `limit_ms` has passed (false).
+/// Signals that come meanwhile go, through the rewrite table, to the rest.
+fn wait_for_the_rest(main: Pid, config: &Config, limit_ms: u32) -> bool {
+    let deadline = sys::now_ms() + u64::from(limit_ms);
+    loop {
+        match sys::take_signal(SigSet::FULL, Some(until(deadline))) {
+            Ok(SIGCHLD) => {
+                if reap_all(None, config).none_left {
+                    return true;
+                }
+            }
+            Ok(received) => match config.rewrite.apply(received) {
+                0 => {}
+                signal => reach_all(main, config, signal),
+            },
+            Err(Errno::AGAIN) => return false,
+            Err(_) => {}
+        }
+    }
+}
+
+/// Pause mode: no child; reap whatever is handed to scythe; exit 0 on
+/// SIGTERM or SIGINT and ignore every other signal.
+pub fn pause(config: &Config) -> ! {
+    loop {
+        match sys::take_signal(SigSet::FULL, None) {
+            Ok(SIGCHLD) => {
+                reap_all(None, config);
+            }
+            Ok(SIGTERM | SIGINT) => sys::exit(0),
+            _ => {}
+        }
+    }
+}
+
+/// Milliseconds left until `deadline` (on the monotonic clock), 0 if past.
+fn until(deadline: u64) -> u32 {
+    deadline.saturating_sub(sys::now_ms()).try_into().unwrap_or(u32::MAX)
+}
+
 /// Reaps every child that has ended: SIGCHLDs coalesce, and orphans handed to
-/// scythe need reaping as much as its own child. Returns the main child's end
-/// if it was among them.
-fn reap_all(main: Pid, config: &Config) -> Option<Ended> {
-    let mut main_ended = None;
+/// scythe need reaping as much as its own child.
+fn reap_all(main: Option<Pid>, config: &Config) -> Reaped {
+    let mut reaped = Reaped { main: None, none_left: false };
     loop {
         match process::wait(WaitOptions::NOHANG) {
             Ok(Some((pid, status))) => {
                 let Some(ended) = Ended::from_wait_status(status.as_raw() as u32) else { continue };
-                if pid == main {
-                    main_ended = Some(ended);
+                if Some(pid) == main {
+                    reaped.main = Some(ended);
                 } else if config.verbosity >= 2 || (config.warn_on_reap && config.warnings) {
                     let mut line = Line::new();
                     line.text("reaped orphan ").number(pid_number(pid)).text(" (");
@@ -58,14 +155,18 @@ fn reap_all(main: Pid, config: &Config) -> Option<Ended> {
                 }
             }
             Err(Errno::INTR) => {}
-            // None ended yet (Ok(None)), or no children left at all (ECHILD).
-            _ => return main_ended,
+            Err(Errno::CHILD) => {
+                reaped.none_left = true;
+                return reaped;
+            }
+            // Some children left, none of them ended yet.
+            _ => return reaped,
         }
     }
 }
 
-/// Passes `received` on to the child or its group, as the rewrite table says.
-fn relay(received: u8, main: Pid, config: &Config) {
+/// Passes `received` on, as the rewrite table says; false if it was dropped.
+fn relay(received: u8, main: Pid, config: &Config) -> bool {
     let signal = config.rewrite.apply(received);
     let mut line = Line::new();
     line.signal(received);
@@ -78,22 +179,28 @@ fn relay(received: u8, main: Pid, config: &Config) {
         }
     }
     if signal != 0 {
-        let result = send(main, config.target, signal);
-        line.text(match config.target {
-            Target::Group => " -> group ",
-            Target::Child => " -> child ",
-        });
-        line.number(pid_number(main));
-        if let Err(error) = result {
-            // ESRCH: the child has just ended; its SIGCHLD is on its way.
-            if error != Errno::SRCH {
-                line.text(": failed, errno ").number(error.raw_os_error() as u64);
+        if config.broadcast {
+            reach_all(main, config, signal);
+            line.text(" -> all");
+        } else {
+            let result = send(main, config.target, signal);
+            line.text(match config.target {
+                Target::Group => " -> group ",
+                Target::Child => " -> child ",
+            });
+            line.number(pid_number(main));
+            if let Err(error) = result {
+                // ESRCH: the child has just ended; its SIGCHLD is on its way.
+                if error != Errno::SRCH {
+                    line.text(": failed, errno ").number(error.raw_os_error() as u32);
+                }
             }
         }
     }
     if config.verbosity >= 1 {
         log::line(&mut line);
     }
+    signal != 0
 }
 
 /// The SIGTERM some conventions send the main child's group once the child
@@ -101,32 +208,83 @@ fn relay(received: u8, main: Pid, config: &Config) {
 pub fn terminate_group(main: Pid, config: &Config) {
     let signal = config.rewrite.apply(SIGTERM);
     if signal != 0 {
-        let result = send(main, Target::Group, signal);
+        let result = signal_group(main, signal);
         if config.verbosity >= 1 && result.is_ok() {
-            log::line(
-                Line::new()
-                    .signal(signal)
-                    .text(" -> what is left of group ")
-                    .number(pid_number(main)),
-            );
+            let mut line = Line::new();
+            line.signal(signal).text(" -> what is left of group ").number(pid_number(main));
+            log::line(&mut line);
         }
     }
 }
 
-/// `kill` to the child or its group.
+/// `signal` to every process scythe can reach. As PID 1 of a namespace, that
+/// is all of them (`kill(-1)`). Otherwise it is the main child's process
+/// group (in group mode) and scythe's own children, which as a subreaper
+/// include every orphan handed to it: those only /proc can list.
+fn reach_all(main: Pid, config: &Config, signal: u8) {
+    if process::getpid().is_init() {
+        let _ = sys::kill_everyone(signal);
+        return;
+    }
+    if config.target == Target::Group {
+        let _ = signal_group(main, signal);
+    }
+    if let Ok(children) = rustix::fs::open(
+        c"/proc/thread-self/children",
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    ) {
+        for_each_pid(&children, |pid| {
+            let _ = send(pid, Target::Child, signal);
+        });
+    }
+}
+
+/// Calls `each` for every pid in a list of decimal pids separated by spaces.
+fn for_each_pid(list: &OwnedFd, mut each: impl FnMut(Pid)) {
+    let mut buffer = [0u8; 512];
+    let mut number: i32 = 0;
+    while let Ok(read @ 1..) = rustix::io::read(list, &mut buffer) {
+        for &byte in buffer.get(..read).unwrap_or_default() {
+            if byte.is_ascii_digit() {
+                number = number.saturating_mul(10).saturating_add(i32::from(byte - b'0'));
+            } else if let Some(pid) = Pid::from_raw(core::mem::take(&mut number)) {
+                each(pid);
+            }
+        }
+    }
+    if let Some(pid) = Pid::from_raw(number) {
+        each(pid);
+    }
+}
+
+/// `kill` to the (living) main child or its group.
 fn send(main: Pid, target: Target, signal: u8) -> rustix::io::Result<()> {
+    match target {
+        Target::Group => signal_group(main, signal).or_else(|error| {
+            // A child that is to lead a session of its own leads no group
+            // until it has called setsid; until then it is reached directly.
+            if error == Errno::SRCH {
+                process::kill_process(main, named(signal))
+            } else {
+                Err(error)
+            }
+        }),
+        Target::Child => process::kill_process(main, named(signal)),
+    }
+}
+
+/// `kill` to the group `main` led, which may outlive it (so this never falls
+/// back on the pid itself, which the kernel may have handed out again).
+fn signal_group(main: Pid, signal: u8) -> rustix::io::Result<()> {
+    process::kill_process_group(main, named(signal))
+}
+
+fn named(signal: u8) -> Signal {
     // SAFETY: `signal` is from 1 to 64 (the rewrite table and the kernel
     // hold nothing else), a number the kernel accepts; rustix's named
     // constants lack the real-time ones, hence the unchecked form.
-    let signal = unsafe { Signal::from_raw_unchecked(i32::from(signal)) };
-    match target {
-        Target::Group => process::kill_process_group(main, signal).or_else(|error| {
-            // A child that is to lead a session of its own leads no group
-            // until it has called setsid; until then it is reached directly.
-            if error == Errno::SRCH { process::kill_process(main, signal) } else { Err(error) }
-        }),
-        Target::Child => process::kill_process(main, signal),
-    }
+    unsafe { Signal::from_raw_unchecked(i32::from(signal)) }
 }
 
 /// `exit 3` or `killed by SIGTERM`.
@@ -138,6 +296,6 @@ pub fn describe_end(line: &mut Line, ended: Ended) {
 }
 
 /// A pid as a number for messages (pids are positive).
-pub fn pid_number(pid: Pid) -> u64 {
-    pid.as_raw_nonzero().get() as u64
+pub fn pid_number(pid: Pid) -> u32 {
+    pid.as_raw_nonzero().get() as u32
 }

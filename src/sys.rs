@@ -10,8 +10,9 @@ use core::mem::MaybeUninit;
 
 use linux_raw_sys::ctypes::c_int;
 use linux_raw_sys::general::{
-    __NR_clone, __NR_execve, __NR_exit_group, __NR_getpgid, __NR_getsid, __NR_rt_sigaction,
-    __NR_rt_sigprocmask, __kernel_timespec, SIG_SETMASK, kernel_sigaction,
+    __NR_clone, __NR_execve, __NR_exit_group, __NR_getpgid, __NR_getsid, __NR_kill,
+    __NR_rt_sigaction, __NR_rt_sigprocmask, __kernel_timespec, CLOCK_MONOTONIC, SIG_SETMASK,
+    kernel_sigaction,
 };
 use linux_raw_sys::ioctl::{TIOCGPGRP, TIOCNOTTY};
 use rustix::fd::BorrowedFd;
@@ -21,10 +22,15 @@ use rustix::process::Pid;
 use scythe::signal::{SIGCHLD, SigSet};
 
 #[cfg(target_pointer_width = "64")]
-use linux_raw_sys::general::__NR_rt_sigtimedwait as NR_SIGTIMEDWAIT_TIME64;
-// 32-bit targets: the plain call takes a 32-bit time_t; this one does not.
+use linux_raw_sys::general::{
+    __NR_clock_gettime as NR_CLOCK_GETTIME64, __NR_rt_sigtimedwait as NR_SIGTIMEDWAIT_TIME64,
+};
+// 32-bit targets: the plain calls take a 32-bit time_t; these do not.
 #[cfg(target_pointer_width = "32")]
-use linux_raw_sys::general::__NR_rt_sigtimedwait_time64 as NR_SIGTIMEDWAIT_TIME64;
+use linux_raw_sys::general::{
+    __NR_clock_gettime64 as NR_CLOCK_GETTIME64,
+    __NR_rt_sigtimedwait_time64 as NR_SIGTIMEDWAIT_TIME64,
+};
 
 /// The kernel's sigset is 64 bits on every target scythe builds for.
 const SIGSET_SIZE: usize = core::mem::size_of::<u64>();
@@ -45,11 +51,15 @@ pub fn set_signal_mask(mask: SigSet) -> SigSet {
 }
 
 /// Takes the next pending signal of `set` (which must be blocked), waiting
-/// for one as long as `timeout` allows, forever if `None`. `EAGAIN` means
-/// the time ran out, `EINTR` that a stop and continue interrupted the wait.
-pub fn take_signal(set: SigSet, timeout: Option<&__kernel_timespec>) -> Result<u8, Errno> {
+/// for one at most `timeout_ms` milliseconds, forever if `None`. `EAGAIN`
+/// means the time ran out, `EINTR` that a stop and continue interrupted it.
+pub fn take_signal(set: SigSet, timeout_ms: Option<u32>) -> Result<u8, Errno> {
     let bits = set.bits();
-    let timeout = timeout.map_or(core::ptr::null(), |t| t as *const __kernel_timespec);
+    let timeout = timeout_ms.map(|ms| __kernel_timespec {
+        tv_sec: (ms / 1000) as _,
+        tv_nsec: ((ms % 1000) * 1_000_000) as _,
+    });
+    let timeout = timeout.as_ref().map_or(core::ptr::null(), |t| t as *const __kernel_timespec);
     // SAFETY: `bits` is a live sigset of the size given, the siginfo pointer
     // may be null, and `timeout` is null or a live 64-bit timespec.
     let taken = unsafe {
@@ -59,6 +69,18 @@ pub fn take_signal(set: SigSet, timeout: Option<&__kernel_timespec>) -> Result<u
         )
     };
     check(taken).map(|signal| signal as u8)
+}
+
+/// Milliseconds on the monotonic clock, for deadlines.
+pub fn now_ms() -> u64 {
+    let mut now = __kernel_timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: the pointer is to a live 64-bit timespec; CLOCK_MONOTONIC
+    // always exists, so the call cannot fail.
+    unsafe {
+        syscall(NR_CLOCK_GETTIME64, [CLOCK_MONOTONIC as usize, &raw mut now as usize, 0, 0, 0])
+    };
+    // (No 64-bit division: 32-bit targets would need a library routine.)
+    (now.tv_sec as u64) * 1000 + u64::from(now.tv_nsec as u32 / 1_000_000)
 }
 
 /// `SIG_DFL` and `SIG_IGN` as the kernel spells them (scythe installs no
@@ -119,6 +141,14 @@ pub unsafe fn execve(path: *const u8, argv: *const *const u8, envp: *const *cons
     let result =
         unsafe { syscall(__NR_execve, [path as usize, argv as usize, envp as usize, 0, 0]) };
     check(result).err().unwrap_or(Errno::INVAL)
+}
+
+/// `kill(-1, signal)`: every process this one may signal but itself: as PID
+/// 1 of a PID namespace, every other process in it. (rustix's `Pid` cannot
+/// be -1.)
+pub fn kill_everyone(signal: u8) -> Result<(), Errno> {
+    // SAFETY: kill takes no pointers.
+    check(unsafe { syscall(__NR_kill, [usize::MAX, usize::from(signal), 0, 0, 0]) }).map(drop)
 }
 
 /// Ends the process (every thread of it, though scythe has only one).
@@ -202,6 +232,94 @@ unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
             in("r8") args[4],
             lateout("rcx") _,
             lateout("r11") _,
+            options(nostack, preserves_flags),
+        );
+    }
+    result
+}
+
+/// aarch64: number in `x8`, arguments in `x0`-`x4`, result in `x0`; `svc 0`
+/// (Linux arm64 syscall ABI).
+#[cfg(target_arch = "aarch64")]
+unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
+    let result;
+    // SAFETY: the caller vouches for the arguments of this system call.
+    unsafe {
+        core::arch::asm!(
+            "svc 0",
+            in("x8") number as usize,
+            inlateout("x0") args[0] as isize => result,
+            in("x1") args[1],
+            in("x2") args[2],
+            in("x3") args[3],
+            in("x4") args[4],
+            options(nostack, preserves_flags),
+        );
+    }
+    result
+}
+
+/// 32-bit Arm, EABI: number in `r7`, arguments in `r0`-`r4`, result in
+/// `r0`; `svc 0` (ARM mode, where r7 is free; Linux arm EABI).
+#[cfg(target_arch = "arm")]
+unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
+    let result;
+    // SAFETY: the caller vouches for the arguments of this system call.
+    unsafe {
+        core::arch::asm!(
+            "svc 0",
+            in("r7") number as usize,
+            inlateout("r0") args[0] as isize => result,
+            in("r1") args[1],
+            in("r2") args[2],
+            in("r3") args[3],
+            in("r4") args[4],
+            options(nostack, preserves_flags),
+        );
+    }
+    result
+}
+
+/// riscv64: number in `a7`, arguments in `a0`-`a4`, result in `a0`;
+/// `ecall` (RISC-V Linux syscall ABI).
+#[cfg(target_arch = "riscv64")]
+unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
+    let result;
+    // SAFETY: the caller vouches for the arguments of this system call.
+    unsafe {
+        core::arch::asm!(
+            "ecall",
+            in("a7") number as usize,
+            inlateout("a0") args[0] as isize => result,
+            in("a1") args[1],
+            in("a2") args[2],
+            in("a3") args[3],
+            in("a4") args[4],
+            options(nostack, preserves_flags),
+        );
+    }
+    result
+}
+
+/// i686: number in `eax`, arguments in `ebx ecx edx esi edi`; `int 0x80`.
+/// LLVM keeps `esi` for itself, so the fourth argument is swapped in and
+/// out around the call (as rustix does).
+#[cfg(target_arch = "x86")]
+unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
+    let result;
+    // SAFETY: the caller vouches for the arguments of this system call;
+    // esi is restored before the block ends.
+    unsafe {
+        core::arch::asm!(
+            "xchg esi, {a3}",
+            "int 0x80",
+            "xchg esi, {a3}",
+            a3 = in(reg) args[3],
+            inlateout("eax") number as isize => result,
+            in("ebx") args[0],
+            in("ecx") args[1],
+            in("edx") args[2],
+            in("edi") args[4],
             options(nostack, preserves_flags),
         );
     }

@@ -305,6 +305,11 @@ impl Running {
         }
     }
 
+    /// The process started: scythe, or unshare above it.
+    pub fn outer_pid(&self) -> i32 {
+        self.pid
+    }
+
     /// scythe's pid as this process sees it.
     pub fn scythe_pid(&self) -> i32 {
         match self.mode {

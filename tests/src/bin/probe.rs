@@ -19,6 +19,13 @@
 //!   as `probe signals child` instead of exiting.
 //! - `probe leave TAG CODE`: forks a `probe signals TAG` and exits with CODE
 //!   once that one is ready, leaving it behind in its process group.
+//! - `probe worker FILE CODE [--ignore-term] [--setsid]`: forks a worker
+//!   that writes `TERM` to FILE and exits 0 when SIGTERM arrives (or, with
+//!   `--ignore-term`, ignores it; with `--setsid`, first leaves the process
+//!   group for a session of its own, as daemons do); prints `ready worker
+//!   PID`, and exits with CODE once the worker is ready.
+//! - `probe daemon`: forks a `probe signals daemon` that leads a session of
+//!   its own, then, once it is ready, carries on as `probe signals child`.
 //! - `probe idle`: blocks until a signal kills it.
 
 use std::time::{Duration, Instant};
@@ -33,6 +40,17 @@ fn main() {
     match words.as_slice() {
         ["signals", tag] => signals(tag, None),
         ["leave", tag, code] => leave(tag, code.parse().expect("an exit code")),
+        ["worker", file, code, options @ ..] => {
+            worker(file, code.parse().expect("an exit code"), options)
+        }
+        ["daemon"] => {
+            fork_ready(|ready| {
+                // SAFETY: setsid has no preconditions.
+                unsafe { libc::setsid() };
+                signals("daemon", Some(ready))
+            });
+            signals("child", None)
+        }
         ["report"] => report(),
         ["orphans", count, options @ ..] => orphans(count.parse().expect("a count"), options),
         ["idle"] => loop {
@@ -109,7 +127,14 @@ fn signals(tag: &str, ready_pipe: Option<i32>) -> ! {
     }
 }
 
-fn leave(tag: &str, code: i32) {
+fn leave(tag: &str, code: i32) -> ! {
+    fork_ready(|ready| signals(tag, Some(ready)));
+    std::process::exit(code);
+}
+
+/// Forks `child`, which gets the write end of a pipe to close once it is
+/// ready, and returns when it has.
+fn fork_ready(child: impl FnOnce(i32)) {
     let mut pipe = [0; 2];
     // SAFETY: pipe fills the two descriptors it is given.
     assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
@@ -117,14 +142,59 @@ fn leave(tag: &str, code: i32) {
     if unsafe { libc::fork() } == 0 {
         // SAFETY: closing the end the child does not use.
         unsafe { libc::close(pipe[0]) };
-        signals(tag, Some(pipe[1]));
+        child(pipe[1]);
+        std::process::exit(0);
     }
     let mut byte = 0u8;
     // SAFETY: closing our write end, then reading until the child closes its.
     unsafe {
         libc::close(pipe[1]);
         libc::read(pipe[0], (&raw mut byte).cast(), 1);
+        libc::close(pipe[0]);
     }
+}
+
+/// Where the worker's SIGTERM handler writes (set before it is installed).
+static WORKER_FILE: std::sync::OnceLock<std::ffi::CString> = std::sync::OnceLock::new();
+
+extern "C" fn worker_on_term(_: libc::c_int) {
+    if let Some(path) = WORKER_FILE.get() {
+        // SAFETY: open, write, close and _exit are async-signal-safe.
+        unsafe {
+            let fd =
+                libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC, 0o644);
+            libc::write(fd, b"TERM".as_ptr().cast(), 4);
+            libc::close(fd);
+            libc::_exit(0);
+        }
+    }
+}
+
+fn worker(file: &str, code: i32, options: &[&str]) -> ! {
+    let ignore_term = options.contains(&"--ignore-term");
+    let own_session = options.contains(&"--setsid");
+    WORKER_FILE.set(std::ffi::CString::new(file).expect("a path")).expect("set once");
+    fork_ready(|ready| {
+        // SAFETY: plain libc calls; the handler only uses async-signal-safe ones.
+        unsafe {
+            if own_session {
+                libc::setsid();
+            }
+            let handler = if ignore_term {
+                libc::SIG_IGN
+            } else {
+                worker_on_term as extern "C" fn(libc::c_int) as libc::sighandler_t
+            };
+            libc::signal(libc::SIGTERM, handler);
+        }
+        say(&format!("ready worker {}", std::process::id()));
+        // SAFETY: closing the ready pipe, then waiting for signals.
+        unsafe { libc::close(ready) };
+        loop {
+            // SAFETY: pause has no preconditions.
+            unsafe { libc::pause() };
+        }
+    });
     std::process::exit(code);
 }
 

@@ -1,0 +1,283 @@
+//! Graceful shutdown (issue #4): the drain with its grace time, --kill-after,
+//! --all, pause mode, --user and --no-new-privs, and their variables.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use scythe_tests::*;
+
+const PROBE: &str = env!("CARGO_BIN_EXE_probe");
+
+/// A fresh, empty directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("scythe-shutdown-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn gone(pid: i32) -> bool {
+    // SAFETY: kill with signal 0 only checks that the pid exists.
+    unsafe { libc::kill(pid, 0) != 0 }
+}
+
+/// Starts scythe over a main child that leaves a worker behind and exits 7
+/// once the worker is ready; returns the run and the worker's pid.
+fn leave_a_worker(
+    mode: Mode,
+    options: &[&str],
+    env: &[(&str, &str)],
+    file: &Path,
+    worker: &[&str],
+) -> (Running, i32) {
+    let env: Vec<(String, String)> =
+        env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut run = scythe(mode)
+        .args(options)
+        .args(["--", PROBE, "worker", file.to_str().unwrap(), "7"])
+        .args(worker)
+        .configure(|c| {
+            c.envs(env.iter().map(|(k, v)| (k, v)));
+        })
+        .spawn();
+    let line = run.next_line();
+    let pid = line.strip_prefix("ready worker ").and_then(|p| p.parse().ok());
+    let pid = pid.unwrap_or_else(|| run.fail(&format!("expected the worker, got {line:?}")));
+    (run, pid)
+}
+
+#[test]
+fn the_drain_lets_a_worker_finish_and_exits_with_the_main_childs_status() {
+    for mode in MODES {
+        let dir = scratch(&format!("drain-{mode:?}"));
+        let file = dir.join("handled");
+        let (mut run, _) = leave_a_worker(mode, &[], &[], &file, &[]);
+        assert_eq!(run.exit_code(), 7, "{mode:?}");
+        // scythe waited: the worker's handler has run and it has exited.
+        assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), "TERM", "{mode:?}");
+        run.finish();
+    }
+}
+
+#[test]
+fn no_grace_means_no_waiting() {
+    type Case = (&'static [&'static str], &'static [(&'static str, &'static str)]);
+    let cases: &[Case] =
+        &[(&["--grace", "0"], &[]), (&["-t0"], &[]), (&[], &[("SCYTHE_GRACE", "0")])];
+    for &(options, env) in cases {
+        for mode in MODES {
+            let dir = scratch(&format!("nograce-{mode:?}"));
+            let file = dir.join("handled");
+            let (mut run, worker) = leave_a_worker(mode, options, env, &file, &[]);
+            assert_eq!(run.exit_code(), 7, "{mode:?} {options:?} {env:?}");
+            assert!(!file.exists(), "{mode:?} {options:?} {env:?}: scythe waited for the worker");
+            if mode == Mode::Subreaper {
+                // Left running, untouched; clean it up.
+                // SAFETY: kill takes no pointers.
+                unsafe { libc::kill(worker, libc::SIGKILL) };
+            }
+            run.finish();
+        }
+    }
+}
+
+#[test]
+fn options_win_over_the_environment() {
+    let dir = scratch("flags-win");
+    let file = dir.join("handled");
+    let (mut run, _) =
+        leave_a_worker(Mode::Subreaper, &["--grace", "5s"], &[("SCYTHE_GRACE", "0")], &file, &[]);
+    assert_eq!(run.exit_code(), 7);
+    assert!(file.exists(), "the option's grace time was not used");
+    run.finish();
+}
+
+#[test]
+fn a_worker_that_ignores_sigterm_is_killed_at_the_deadline() {
+    for mode in MODES {
+        let dir = scratch(&format!("deadline-{mode:?}"));
+        let file = dir.join("handled");
+        let started = Instant::now();
+        let (mut run, worker) =
+            leave_a_worker(mode, &["--grace", "1s"], &[], &file, &["--ignore-term"]);
+        assert_eq!(run.exit_code(), 7, "{mode:?}");
+        let elapsed = started.elapsed();
+        // The one timing the issue asks for, with room to spare: no sooner
+        // than the grace time, and well before grace + 2 s.
+        assert!(elapsed >= Duration::from_secs(1), "{mode:?}: gave up after {elapsed:?}");
+        assert!(elapsed < Duration::from_secs(3), "{mode:?}: took {elapsed:?}");
+        // (As PID 1 the worker's pid is the namespace's, and the namespace
+        // is gone with scythe anyway.)
+        assert!(mode == Mode::Pid1 || gone(worker), "{mode:?}: the worker survived");
+        assert!(!file.exists());
+        run.finish();
+    }
+}
+
+#[test]
+fn a_daemon_that_left_the_group_is_drained_too() {
+    for mode in MODES {
+        let dir = scratch(&format!("daemon-{mode:?}"));
+        let file = dir.join("handled");
+        let (mut run, worker) = leave_a_worker(mode, &[], &[], &file, &["--setsid"]);
+        assert_eq!(run.exit_code(), 7, "{mode:?}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), "TERM", "{mode:?}");
+        assert!(mode == Mode::Pid1 || gone(worker), "{mode:?}");
+        run.finish();
+    }
+}
+
+#[test]
+fn all_reaches_a_daemon_outside_the_group() {
+    // As PID 1 of a namespace, --all reaches every process in it.
+    for (options, daemon_too) in [(&["--all"][..], true), (&["-a"], true), (&[], false)] {
+        let mut run = scythe(Mode::Pid1).args(options).args(["--", PROBE, "daemon"]).spawn();
+        let mut ready = [run.next_line(), run.next_line()];
+        ready.sort();
+        assert!(ready[0].starts_with("ready child") && ready[1].starts_with("ready daemon"));
+        run.signal(libc::SIGUSR2);
+        let mut wanted = vec!["child 12".to_string()];
+        if daemon_too {
+            wanted.push("daemon 12".into());
+        }
+        let extra = run.expect_lines(&wanted);
+        assert!(extra.is_empty(), "{options:?}: {extra:?}");
+        run.signal(EXIT_SIGNAL);
+        let finished = run.finish();
+        let daemon_lines = finished.stdout.iter().filter(|l| l.starts_with("daemon 12")).count();
+        assert_eq!(daemon_lines, usize::from(daemon_too), "{options:?}: {finished:?}");
+    }
+}
+
+#[test]
+fn kill_after_escalates_only_when_the_child_lingers() {
+    for mode in MODES {
+        // The probe blocks SIGTERM: it lingers, and is SIGKILLed.
+        let mut run =
+            scythe(mode).args(["--kill-after", "300ms", "--", PROBE, "signals", "child"]).spawn();
+        run.ready("child");
+        run.signal(libc::SIGTERM);
+        run.expect_line("child 15");
+        assert_eq!(run.finish().code, 128 + libc::SIGKILL, "{mode:?}");
+        // Told to stop (SIGTERM relayed as its exit signal), it exits in
+        // time: no SIGKILL, its own status.
+        let mut run = scythe(mode)
+            .args(["--kill-after", "300ms", "-r", &format!("TERM:{EXIT_SIGNAL}")])
+            .args(["--", PROBE, "signals", "child"])
+            .spawn();
+        run.ready("child");
+        run.signal(libc::SIGTERM);
+        run.expect_line(&format!("child {EXIT_SIGNAL}"));
+        assert_eq!(run.finish().code, 0, "{mode:?}");
+    }
+}
+
+#[test]
+fn pause_mode_reaps_what_it_is_handed_and_stops_on_term_or_int() {
+    for (options, stop) in [(&["-P"][..], libc::SIGTERM), (&["--pause"], libc::SIGINT)] {
+        let run = scythe(Mode::Pid1).args(options).spawn();
+        // Wait for scythe to be there, then run a probe inside its namespace:
+        // its orphans go to PID 1, scythe.
+        let scythe_pid = wait_for_child_of_unshare(&run);
+        let inside = std::process::Command::new("nsenter")
+            .args(["--target", &scythe_pid.to_string(), "--pid", "--", PROBE, "orphans", "50"])
+            .output()
+            .expect("nsenter");
+        assert_eq!(String::from_utf8_lossy(&inside.stdout), "orphaned 50\nreaped 50\n");
+        // Other signals are ignored: still there, still reaping.
+        run.signal(libc::SIGUSR1);
+        let again = std::process::Command::new("nsenter")
+            .args(["--target", &scythe_pid.to_string(), "--pid", "--", PROBE, "orphans", "5"])
+            .output()
+            .expect("nsenter");
+        assert_eq!(String::from_utf8_lossy(&again.stdout), "orphaned 5\nreaped 5\n");
+        run.signal(stop);
+        assert_eq!(run.finish().code, 0, "{options:?}");
+    }
+    // No COMMAND with it, and a COMMAND without it, are usage errors.
+    assert_eq!(scythe(Mode::Subreaper).args(["-P", "true"]).run().code, 2);
+    assert_eq!(scythe(Mode::Subreaper).run().code, 2);
+}
+
+/// scythe's pid under unshare, once it is there (bounded).
+fn wait_for_child_of_unshare(run: &Running) -> i32 {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        if let Some(&pid) = children(run.outer_pid()).first() {
+            return pid;
+        }
+        assert!(Instant::now() < deadline, "scythe never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn user_drops_privileges_in_the_child_only() {
+    for mode in MODES {
+        let finished = scythe(mode)
+            .args(["--user", "65534:65534", "--no-new-privs", "--"])
+            .args(["grep", "-E", "^(Uid|Gid|Groups|NoNewPrivs):", "/proc/self/status"])
+            .run();
+        assert_eq!(finished.code, 0, "{mode:?}: {finished:?}");
+        let status: Vec<String> = finished
+            .stdout
+            .iter()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        assert_eq!(
+            status,
+            [
+                "Uid: 65534 65534 65534 65534",
+                "Gid: 65534 65534 65534 65534",
+                "Groups:",
+                "NoNewPrivs: 1"
+            ],
+            "{mode:?}"
+        );
+    }
+    // Without GID, the group is the user's number, not root's.
+    let finished = scythe(Mode::Subreaper)
+        .args(["--user", "1234", "grep", "^Gid:", "/proc/self/status"])
+        .run();
+    assert_eq!(finished.stdout[0].split_whitespace().nth(1), Some("1234"));
+    // An impossible drop: a clear message, 126, and nothing left running.
+    for mode in MODES {
+        let finished = scythe(mode).args(["-u", "4294967295", "--", "sleep", "100"]).run();
+        assert_eq!(finished.code, 126, "{mode:?}: {finished:?}");
+        assert_eq!(
+            finished.stderr,
+            "scythe: cannot drop privileges to --user 4294967295:4294967295: Invalid argument\n"
+        );
+    }
+}
+
+#[test]
+fn bad_durations_users_and_switches_are_usage_errors() {
+    for args in [
+        &["-t", "-1", "true"][..],
+        &["--grace", "5x", "true"],
+        &["--grace=99999999999", "true"],
+        &["--kill-after", "1.5s", "true"],
+        &["-u", "nobody", "true"],
+        &["--user", "1:2:3", "true"],
+    ] {
+        let finished = scythe(Mode::Subreaper).args(args).run();
+        assert_eq!(finished.code, 2, "{args:?}: {finished:?}");
+        assert_eq!(finished.stderr.lines().count(), 1, "{finished:?}");
+    }
+    for (variable, value) in
+        [("SCYTHE_GRACE", "5x"), ("SCYTHE_ALL", "yes"), ("SCYTHE_USER", "root")]
+    {
+        let finished = scythe(Mode::Subreaper)
+            .arg("true")
+            .configure(|c| {
+                c.env(variable, value);
+            })
+            .run();
+        assert_eq!(finished.code, 2, "{variable}={value}");
+        assert!(
+            finished.stderr.starts_with(&format!("scythe: {variable}: '{value}'")),
+            "{finished:?}"
+        );
+    }
+}
