@@ -2,7 +2,7 @@
 //! the licence, each in the shape the name it runs under calls for, and
 //! always in scythe's own words.
 
-use scythe::personality::{ENVIRONMENT, OPTIONS, Personality, VersionStyle};
+use scythe::personality::{self, Personality, VersionStyle};
 
 use scythe::line::Line;
 
@@ -24,13 +24,12 @@ pub fn help(personality: &Personality, name: &[u8]) {
           scythe runs COMMAND, relays signals, reaps zombies, exits with its status.\n\
           Signals: TERM, SIGTERM, 15, RTMIN+2.\n\nOptions:\n",
     );
-    for opt in OPTIONS.iter().filter(|opt| opt.accepted_by(convention)) {
-        two_columns(fd, opt.help);
-    }
+    personality::find_option(convention, &mut |help| {
+        two_columns(fd, help);
+        false
+    });
     log::write(fd, b"\nEnvironment:\n");
-    for rule in ENVIRONMENT.iter().filter(|rule| rule.read_by(convention)) {
-        two_columns(fd, rule.help);
-    }
+    personality::each_variable(convention, &mut |_, help| two_columns(fd, help));
     log::write(
         fd,
         b"\nExit status: COMMAND's, 128+N if signal N killed it, 126 if it cannot run,\n\
@@ -40,8 +39,7 @@ pub fn help(personality: &Personality, name: &[u8]) {
 }
 
 /// Writes a help line (`spelling\tdescription`) as two columns.
-fn two_columns(fd: i32, help: &str) {
-    let help = help.as_bytes();
+fn two_columns(fd: i32, help: &[u8]) {
     let tab = help.iter().position(|&b| b == b'\t').unwrap_or(help.len());
     let mut line = Line::empty();
     line.text("  ").bytes(&help[..tab]).text(" ");

@@ -8,7 +8,7 @@
 use crate::config::{Config, Target, User};
 use crate::duration;
 use crate::line::Line;
-use crate::personality::{Action, ENVIRONMENT, OPTIONS, Opt, Personality, Verbosity, When};
+use crate::personality::{self, Action, Opt, Personality, Verbosity, When};
 use crate::rewrite::{self, SpecError};
 use crate::signal::{self, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU};
 
@@ -193,14 +193,20 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
     }
 
     fn find_long(&self, name: &[u8]) -> Result<&'static Opt, Problem> {
-        self.accepted().find(|opt| opt.long() == name).ok_or(Problem::UnknownOption)
+        personality::find_option(self.personality.convention, &mut |help| {
+            personality::long(help) == name
+        })
+        .ok_or(Problem::UnknownOption)
     }
 
     /// `-c`, `-vv`, `-r15:3`, `-r 15:3`, `-cr 15:3`.
     fn shorts(&mut self, shorts: &'a [u8]) -> Step {
         for (at, letter) in shorts.iter().enumerate() {
             let culprit = &shorts[at..at + 1];
-            let Some(opt) = self.accepted().find(|opt| opt.short() == *letter) else {
+            let opt = personality::find_option(self.personality.convention, &mut |help| {
+                personality::short(help) == *letter
+            });
+            let Some(opt) = opt else {
                 return Err(self.blame(Problem::UnknownOption, culprit));
             };
             if opt.action.takes_value() {
@@ -215,12 +221,6 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
             }
         }
         Ok(None)
-    }
-
-    /// The options this name accepts.
-    fn accepted(&self) -> impl Iterator<Item = &'static Opt> + use<'a, A> {
-        let convention = self.personality.convention;
-        OPTIONS.iter().filter(move |opt| opt.accepted_by(convention))
     }
 
     fn take_value(&mut self, culprit: &'a [u8]) -> Result<&'a [u8], Problem> {
@@ -294,29 +294,26 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
         if self.verbose_flags > 0 {
             given |= Action::Verbosity.bit();
         }
-        for rule in ENVIRONMENT.iter().filter(|rule| rule.read_by(convention)) {
-            if given & rule.action.bit() != 0 {
-                continue;
+        let mut failure = None;
+        personality::each_variable(convention, &mut |rule, help| {
+            if failure.is_some() || given & rule.action.bit() != 0 {
+                return;
             }
-            let variable = rule.variable();
-            let Some(value) = env(variable) else { continue };
+            let variable = personality::variable(help);
+            let Some(value) = env(variable) else { return };
             self.variable = variable;
-            let as_flag = match rule.when {
-                When::Set => {
-                    self.apply(rule.action, value)?;
-                    continue;
+            let step = match (rule.when, value) {
+                (When::Set, _) => self.apply(rule.action, value),
+                (When::Present, _) | (When::Is1 | When::Switch, b"1") | (When::Is0, b"0") => {
+                    self.apply(rule.action, b"")
                 }
-                When::Present => true,
-                When::Is(wanted) => value == wanted,
-                When::Switch => match value {
-                    b"1" => true,
-                    b"0" => false,
-                    _ => return Err(self.blame(Problem::BadSwitch, value)),
-                },
+                (When::Switch, b"0") | (When::Is0 | When::Is1, _) => Ok(None),
+                (When::Switch, _) => Err(self.blame(Problem::BadSwitch, value)),
             };
-            if as_flag {
-                self.apply(rule.action, b"")?;
-            }
+            failure = step.err();
+        });
+        if let Some(problem) = failure {
+            return Err(problem);
         }
         self.variable = b"";
         let level = self.level;

@@ -178,90 +178,113 @@ impl Action {
     }
 }
 
-/// One option: the names that accept it, its action, and its help line:
-/// its spellings, a tab, what it does (`-c, --single-child\tsignal ...`).
-/// The parser reads the spellings there too, so help and parser cannot
-/// disagree.
+/// One option: the names that accept it and its action. Its spellings are
+/// read from its help line (`-c, --single-child\tsignal ...`), so that help
+/// and parser cannot disagree.
 pub struct Opt {
     pub names: u8,
     pub action: Action,
-    pub help: &'static str,
 }
 
-impl Opt {
-    pub fn accepted_by(&self, convention: Convention) -> bool {
-        self.names & convention.bit() != 0
-    }
+/// The first option `convention` accepts whose help line satisfies
+/// `wanted` (every one, if it never does, for the help text).
+pub fn find_option(
+    convention: Convention,
+    wanted: &mut dyn FnMut(&[u8]) -> bool,
+) -> Option<&'static Opt> {
+    scan(OPTIONS, OPTION_HELP, convention, &|opt| opt.names, &mut |_, help| wanted(help))
+}
 
-    /// Its short letter (`-c`), or 0 for none.
-    pub fn short(&self) -> u8 {
-        match self.help.as_bytes() {
-            [b'-', letter, ..] if *letter != b'-' => *letter,
-            _ => 0,
+/// Offers `each` every variable `convention` reads, with its help line.
+pub fn each_variable(convention: Convention, each: &mut dyn FnMut(&EnvRule, &'static [u8])) {
+    scan(ENVIRONMENT, ENVIRONMENT_HELP, convention, &|rule| rule.names, &mut |rule, help| {
+        each(rule, help);
+        false
+    });
+}
+
+/// Walks `table` and its `help` lines side by side (line `n` belongs to
+/// entry `n`), offering `wanted` the lines of the entries `convention`
+/// knows, until it takes one.
+fn scan<T>(
+    table: &'static [T],
+    help: &'static str,
+    convention: Convention,
+    names: &dyn Fn(&T) -> u8,
+    wanted: &mut dyn FnMut(&T, &'static [u8]) -> bool,
+) -> Option<&'static T> {
+    let mut rest = help.as_bytes();
+    for entry in table {
+        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        let (line, next) = rest.split_at(end);
+        rest = next.get(1..).unwrap_or_default();
+        if names(entry) & convention.bit() != 0 && wanted(entry, line) {
+            return Some(entry);
         }
     }
+    None
+}
 
-    /// Its long name without `--` (`single-child`), or empty for none.
-    pub fn long(&self) -> &'static [u8] {
-        // The long name follows the first `--` and ends at a space or tab.
-        let mut words = self.help.as_bytes().split(|&b| b == b' ' || b == b'\t');
-        words.find_map(|word| word.strip_prefix(b"--")).unwrap_or_default()
+/// The short letter a help line spells (`-c`), or 0 for none.
+pub fn short(help: &[u8]) -> u8 {
+    match help {
+        [b'-', letter, ..] if *letter != b'-' => *letter,
+        _ => 0,
     }
 }
 
-/// Every option of every name, in help-text order.
+/// The long name a help line spells, without `--` (`single-child`), or empty.
+pub fn long(help: &[u8]) -> &[u8] {
+    // The long name follows the first `--` and ends at a space or tab.
+    let mut words = help.split(|&b| b == b' ' || b == b'\t');
+    words.find_map(|word| word.strip_prefix(b"--")).unwrap_or_default()
+}
+
+/// Every option of every name, in help-text order; [`OPTION_HELP`] has
+/// their lines, in the same order.
 pub const OPTIONS: &[Opt] = &[
-    Opt {
-        names: SC | DI,
-        action: Action::SingleChild,
-        help: "-c, --single-child\tsignal COMMAND alone, not its group",
-    },
-    Opt { names: SC | TI, action: Action::Group, help: "-g\tsignal COMMAND's whole process group" },
-    Opt {
-        names: SC | DI,
-        action: Action::Rewrite,
-        help: "-r, --rewrite FROM:TO\trelay FROM as TO (0 drops it)",
-    },
-    Opt { names: SC | TI, action: Action::Subreaper, help: "-s\tadopt orphans if not PID 1" },
-    Opt {
-        names: SC | TI,
-        action: Action::ParentDeathSignal,
-        help: "-p SIGNAL\trelay SIGNAL when scythe's parent dies",
-    },
-    Opt {
-        names: SC | TI,
-        action: Action::SuccessStatus,
-        help: "-e CODE\texit 0 if COMMAND exits CODE",
-    },
-    Opt { names: SC | TI, action: Action::WarnOnReap, help: "-w\tlog each orphan reaped" },
-    Opt {
-        names: SC,
-        action: Action::Grace,
-        help: "-t, --grace DURATION\tthen give the rest this long (5s)",
-    },
-    Opt {
-        names: SC,
-        action: Action::KillAfter,
-        help: "--kill-after DURATION\tSIGKILL COMMAND this long after TERM",
-    },
-    Opt { names: SC, action: Action::Broadcast, help: "-a, --all\trelay to every process" },
-    Opt {
-        names: SC,
-        action: Action::Pause,
-        help: "-P, --pause\tno COMMAND: reap until TERM or INT",
-    },
-    Opt { names: SC, action: Action::User, help: "-u, --user UID[:GID]\trun COMMAND as these ids" },
-    Opt {
-        names: SC,
-        action: Action::NoNewPrivs,
-        help: "--no-new-privs\tset no_new_privs for COMMAND",
-    },
-    Opt { names: SC | DI | TI, action: Action::Verbose, help: "-v, --verbose\tlog more on stderr" },
-    Opt { names: SC | DI | TI, action: Action::Help, help: "-h, --help\tshow this help" },
-    Opt { names: SC | DI, action: Action::Version, help: "-V, --version\tshow the version" },
-    Opt { names: TI, action: Action::Version, help: "--version\tshow the version" },
-    Opt { names: TI, action: Action::License, help: "-l\tshow scythe's licence" },
+    Opt { names: SC | DI, action: Action::SingleChild },
+    Opt { names: SC | TI, action: Action::Group },
+    Opt { names: SC | DI, action: Action::Rewrite },
+    Opt { names: SC | TI, action: Action::Subreaper },
+    Opt { names: SC | TI, action: Action::ParentDeathSignal },
+    Opt { names: SC | TI, action: Action::SuccessStatus },
+    Opt { names: SC | TI, action: Action::WarnOnReap },
+    Opt { names: SC, action: Action::Grace },
+    Opt { names: SC, action: Action::KillAfter },
+    Opt { names: SC, action: Action::Broadcast },
+    Opt { names: SC, action: Action::Pause },
+    Opt { names: SC, action: Action::User },
+    Opt { names: SC, action: Action::NoNewPrivs },
+    Opt { names: SC | DI | TI, action: Action::Verbose },
+    Opt { names: SC | DI | TI, action: Action::Help },
+    Opt { names: SC | DI, action: Action::Version },
+    Opt { names: TI, action: Action::Version },
+    Opt { names: TI, action: Action::License },
 ];
+
+/// One help line per entry of [`OPTIONS`], in its order: spellings, a tab,
+/// what the option does. (One string rather than one per option saves a
+/// pointer and a length each.)
+pub const OPTION_HELP: &str = "\
+-c, --single-child\tsignal COMMAND alone, not its group\n\
+-g\tsignal COMMAND's whole process group\n\
+-r, --rewrite FROM:TO\trelay FROM as TO (0 drops it)\n\
+-s\tadopt orphans if not PID 1\n\
+-p SIGNAL\trelay SIGNAL when scythe's parent dies\n\
+-e CODE\texit 0 if COMMAND exits CODE\n\
+-w\tlog each orphan reaped\n\
+-t, --grace DURATION\tthen give the rest this long (5s)\n\
+--kill-after DURATION\tSIGKILL COMMAND this long after TERM\n\
+-a, --all\trelay to every process\n\
+-P, --pause\tno COMMAND: reap until TERM or INT\n\
+-u, --user UID[:GID]\trun COMMAND as these ids\n\
+--no-new-privs\tset no_new_privs for COMMAND\n\
+-v, --verbose\tlog more on stderr\n\
+-h, --help\tshow this help\n\
+-V, --version\tshow the version\n\
+--version\tshow the version\n\
+-l\tshow scythe's licence";
 
 /// When an environment variable takes effect, and with what value.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -270,98 +293,57 @@ pub enum When {
     Set,
     /// Whenever set, even empty, as a flag.
     Present,
-    /// When its value is exactly this, as a flag; other values are ignored.
-    Is(&'static [u8]),
+    /// When its value is exactly `0`, as a flag; other values are ignored.
+    Is0,
+    /// When its value is exactly `1`, as a flag; other values are ignored.
+    Is1,
     /// `1` as a flag, `0` not; anything else is a usage error.
     Switch,
 }
 
 /// One environment variable: the names that read it, the option action it
-/// stands for (unless that option was given: options win), when it takes
-/// effect, and its help line, which begins with the variable's name, then a
-/// tab.
+/// stands for (unless that option was given: options win), and when it
+/// takes effect. Its name begins its help line.
 pub struct EnvRule {
     pub names: u8,
     pub action: Action,
     pub when: When,
-    pub help: &'static str,
 }
 
 pub const ENVIRONMENT: &[EnvRule] = &[
-    EnvRule {
-        names: SC,
-        action: Action::Verbosity,
-        when: When::Set,
-        help: "SCYTHE_VERBOSE=N\tas N times -v",
-    },
-    EnvRule { names: SC, action: Action::Grace, when: When::Set, help: "SCYTHE_GRACE\tas --grace" },
-    EnvRule {
-        names: SC,
-        action: Action::KillAfter,
-        when: When::Set,
-        help: "SCYTHE_KILL_AFTER\tas --kill-after",
-    },
-    EnvRule {
-        names: SC,
-        action: Action::Broadcast,
-        when: When::Switch,
-        help: "SCYTHE_ALL=1\tas --all",
-    },
-    EnvRule {
-        names: SC,
-        action: Action::Pause,
-        when: When::Switch,
-        help: "SCYTHE_PAUSE=1\tas --pause",
-    },
-    EnvRule { names: SC, action: Action::User, when: When::Set, help: "SCYTHE_USER\tas --user" },
-    EnvRule {
-        names: SC,
-        action: Action::NoNewPrivs,
-        when: When::Switch,
-        help: "SCYTHE_NO_NEW_PRIVS=1\tas --no-new-privs",
-    },
-    EnvRule {
-        names: DI,
-        action: Action::SingleChild,
-        when: When::Is(b"0"),
-        help: "DUMB_INIT_SETSID=0\tas -c",
-    },
-    EnvRule {
-        names: DI,
-        action: Action::Verbose,
-        when: When::Is(b"1"),
-        help: "DUMB_INIT_DEBUG=1\tas -v",
-    },
-    EnvRule {
-        names: TI,
-        action: Action::Subreaper,
-        when: When::Present,
-        help: "TINI_SUBREAPER\tas -s, if set",
-    },
-    EnvRule {
-        names: TI,
-        action: Action::Group,
-        when: When::Present,
-        help: "TINI_KILL_PROCESS_GROUP\tas -g, if set",
-    },
-    EnvRule {
-        names: TI,
-        action: Action::Verbosity,
-        when: When::Set,
-        help: "TINI_VERBOSITY=N\tverbosity, 1 by default",
-    },
+    EnvRule { names: SC, action: Action::Verbosity, when: When::Set },
+    EnvRule { names: SC, action: Action::Grace, when: When::Set },
+    EnvRule { names: SC, action: Action::KillAfter, when: When::Set },
+    EnvRule { names: SC, action: Action::Broadcast, when: When::Switch },
+    EnvRule { names: SC, action: Action::Pause, when: When::Switch },
+    EnvRule { names: SC, action: Action::User, when: When::Set },
+    EnvRule { names: SC, action: Action::NoNewPrivs, when: When::Switch },
+    EnvRule { names: DI, action: Action::SingleChild, when: When::Is0 },
+    EnvRule { names: DI, action: Action::Verbose, when: When::Is1 },
+    EnvRule { names: TI, action: Action::Subreaper, when: When::Present },
+    EnvRule { names: TI, action: Action::Group, when: When::Present },
+    EnvRule { names: TI, action: Action::Verbosity, when: When::Set },
 ];
 
-impl EnvRule {
-    pub fn read_by(&self, convention: Convention) -> bool {
-        self.names & convention.bit() != 0
-    }
+/// One help line per entry of [`ENVIRONMENT`], in its order: the variable
+/// (with its value, if it takes one), a tab, what it does.
+pub const ENVIRONMENT_HELP: &str = "\
+SCYTHE_VERBOSE=N\tas N times -v\n\
+SCYTHE_GRACE\tas --grace\n\
+SCYTHE_KILL_AFTER\tas --kill-after\n\
+SCYTHE_ALL=1\tas --all\n\
+SCYTHE_PAUSE=1\tas --pause\n\
+SCYTHE_USER\tas --user\n\
+SCYTHE_NO_NEW_PRIVS=1\tas --no-new-privs\n\
+DUMB_INIT_SETSID=0\tas -c\n\
+DUMB_INIT_DEBUG=1\tas -v\n\
+TINI_SUBREAPER\tas -s, if set\n\
+TINI_KILL_PROCESS_GROUP\tas -g, if set\n\
+TINI_VERBOSITY=N\tverbosity, 1 by default";
 
-    /// The variable's name (`SCYTHE_VERBOSE`): its help line up to `=` or tab.
-    pub fn variable(&self) -> &'static [u8] {
-        let help = self.help.as_bytes();
-        &help[..help.iter().position(|&b| b == b'=' || b == b'\t').unwrap_or(help.len())]
-    }
+/// The variable a help line names (`SCYTHE_VERBOSE`): up to `=` or tab.
+pub fn variable(help: &'static [u8]) -> &'static [u8] {
+    &help[..help.iter().position(|&b| b == b'=' || b == b'\t').unwrap_or(help.len())]
 }
 
 /// scythe's own defaults: relay to the group, adopt orphans, clean child,
@@ -453,20 +435,15 @@ mod tests {
     #[test]
     fn each_letter_means_one_thing_per_name() {
         for convention in [Convention::Scythe, Convention::DumbInit, Convention::Tini] {
-            let accepted: Vec<&Opt> =
-                OPTIONS.iter().filter(|o| o.accepted_by(convention)).collect();
+            let mut accepted: Vec<Vec<u8>> = Vec::new();
+            find_option(convention, &mut |help| {
+                accepted.push(help.to_vec());
+                false
+            });
             for (i, a) in accepted.iter().enumerate() {
                 for b in &accepted[i + 1..] {
-                    assert!(
-                        a.short() == 0 || a.short() != b.short(),
-                        "{convention:?}: -{}",
-                        a.short() as char
-                    );
-                    assert!(
-                        a.long().is_empty() || a.long() != b.long(),
-                        "{convention:?}: {:?}",
-                        a.long()
-                    );
+                    assert!(short(a) == 0 || short(a) != short(b), "{convention:?}: {a:?}");
+                    assert!(long(a).is_empty() || long(a) != long(b), "{convention:?}: {a:?}");
                 }
             }
         }
@@ -474,24 +451,34 @@ mod tests {
 
     #[test]
     fn scythe_takes_the_other_vocabularies_where_they_do_not_clash() {
-        let scythe: Vec<u8> = OPTIONS
-            .iter()
-            .filter(|o| o.accepted_by(Convention::Scythe))
-            .map(|o| o.short())
-            .collect();
+        let mut scythe: Vec<u8> = Vec::new();
+        find_option(Convention::Scythe, &mut |help| {
+            scythe.push(short(help));
+            false
+        });
         for letter in b"cgrspewvhV" {
             assert!(scythe.contains(letter), "-{}", *letter as char);
         }
     }
 
     #[test]
+    fn every_entry_has_its_help_line() {
+        assert_eq!(OPTION_HELP.lines().count(), OPTIONS.len());
+        assert_eq!(ENVIRONMENT_HELP.lines().count(), ENVIRONMENT.len());
+    }
+
+    #[test]
     fn spellings_come_from_the_help_lines() {
-        let spelled: Vec<(u8, &[u8])> = OPTIONS.iter().map(|o| (o.short(), o.long())).collect();
+        let spelled: Vec<(u8, &[u8])> = OPTION_HELP
+            .lines()
+            .map(|help| (short(help.as_bytes()), long(help.as_bytes())))
+            .collect();
         assert!(spelled.contains(&(b'c', b"single-child")));
         assert!(spelled.contains(&(b'r', b"rewrite")));
         assert!(spelled.contains(&(b'p', b"")));
         assert!(spelled.contains(&(0, b"version")));
-        let variables: Vec<&[u8]> = ENVIRONMENT.iter().map(EnvRule::variable).collect();
+        let variables: Vec<&[u8]> =
+            ENVIRONMENT_HELP.lines().map(|h| variable(h.as_bytes())).collect();
         let expected: [&[u8]; 12] = [
             b"SCYTHE_VERBOSE",
             b"SCYTHE_GRACE",
@@ -511,7 +498,7 @@ mod tests {
 
     #[test]
     fn help_lines_have_two_columns() {
-        for line in OPTIONS.iter().map(|o| o.help).chain(ENVIRONMENT.iter().map(|e| e.help)) {
+        for line in OPTION_HELP.lines().chain(ENVIRONMENT_HELP.lines()) {
             let (spelling, what) = line.split_once('\t').expect(line);
             assert!(!spelling.is_empty() && !what.contains('\t'), "{line:?}");
             assert!(2 + spelling.len().max(23) + 2 + what.len() <= 80, "too wide: {line:?}");

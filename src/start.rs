@@ -36,13 +36,14 @@ unsafe extern "C" fn _start() -> ! {
 #[unsafe(naked)]
 #[unsafe(no_mangle)]
 unsafe extern "C" fn _start() -> ! {
-    // AAPCS: sp holds argc; calls need an 8-byte aligned stack; fp and lr
-    // are cleared to end stack walks.
+    // AAPCS: sp holds argc; calls need an 8-byte aligned stack (Thumb
+    // cannot mask sp in place); lr is cleared to end stack walks.
     core::arch::naked_asm!(
-        "mov fp, #0",
-        "mov lr, #0",
         "mov r0, sp",
-        "bic sp, sp, #15",
+        "mov r1, sp",
+        "bic r1, r1, #15",
+        "mov sp, r1",
+        "mov lr, #0",
         "bl {entry}",
         "udf #0",
         entry = sym entry,
@@ -92,6 +93,12 @@ unsafe extern "C" fn entry(stack: *const usize) -> ! {
         let argc = *stack;
         let argv = stack.add(1).cast::<*const u8>();
         Process { argc, argv, envp: argv.add(argc + 1) }
+    };
+    // SAFETY: envp is the kernel's, followed by the auxiliary vector, as
+    // rustix expects; nothing has made a system call through rustix yet.
+    #[cfg(target_arch = "x86")]
+    unsafe {
+        rustix::param::init(process.envp.cast_mut().cast())
     };
     crate::main(process)
 }

@@ -260,15 +260,22 @@ unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
 }
 
 /// 32-bit Arm, EABI: number in `r7`, arguments in `r0`-`r4`, result in
-/// `r0`; `svc 0` (ARM mode, where r7 is free; Linux arm EABI).
+/// `r0`; `svc 0` (Linux arm EABI). scythe builds in Thumb mode, where r7 is
+/// the frame pointer and cannot be named as an operand: it is saved and
+/// restored around the call (as rustix does).
 #[cfg(target_arch = "arm")]
 unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
     let result;
-    // SAFETY: the caller vouches for the arguments of this system call.
+    // SAFETY: the caller vouches for the arguments of this system call; r7
+    // is restored before the block ends.
     unsafe {
         core::arch::asm!(
+            "mov {saved}, r7",
+            "mov r7, {number}",
             "svc 0",
-            in("r7") number as usize,
+            "mov r7, {saved}",
+            number = in(reg) number as usize,
+            saved = out(reg) _,
             inlateout("r0") args[0] as isize => result,
             in("r1") args[1],
             in("r2") args[2],
