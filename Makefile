@@ -3,11 +3,13 @@
 #   make demo   scythe as PID 1 of a new PID namespace, stopping a real workload
 #   make test   unit tests, then integration tests against the release binary
 #   make lint   rustfmt and clippy, as CI runs them
+#   make dist   scythe for every architecture, in dist/, with SHA256SUMS
 
 TARGET ?= x86_64-unknown-linux-musl
-BIN := target/$(TARGET)/release/scythe
+OUT := $(or $(CARGO_TARGET_DIR),target)
+BIN := $(OUT)/$(TARGET)/release/scythe
 
-.PHONY: all build toolchain test unit-test integration-test lint demo clean
+.PHONY: all build toolchain test unit-test integration-test arch-test dist reproducible lint demo clean
 
 all: build
 
@@ -24,14 +26,45 @@ build: toolchain
 	cargo build --release --target $(TARGET) --bin scythe
 	$(OBJCOPY) --strip-sections $(BIN)
 
-test: build unit-test integration-test
+# Every architecture a container runs on, as `dist/scythe-ARCH`, ARCH being
+# the image platform's ${TARGETARCH}${TARGETVARIANT}. A libc-free binary does
+# not care which libc its triple names, so the -gnu triples serve where rustup
+# ships no musl one.
+DIST := amd64:x86_64-unknown-linux-musl arm64:aarch64-unknown-linux-musl \
+	386:i686-unknown-linux-musl armv7:armv7-unknown-linux-gnueabihf \
+	riscv64:riscv64gc-unknown-linux-gnu
+
+test: build unit-test integration-test arch-test reproducible
 
 unit-test: toolchain
 	cargo test --package scythe --lib
 
 # The integration tests run the release binary as PID 1 and as a subreaper.
 integration-test: build
-	SCYTHE_BIN=$(CURDIR)/$(BIN) cargo test --package scythe-tests
+	SCYTHE_BIN=$(abspath $(BIN)) cargo test --package scythe-tests --test core --test names --test shutdown
+
+dist: toolchain
+	@rm -rf dist && mkdir -p dist
+	@for pair in $(DIST); do \
+		arch=$${pair%%:*}; triple=$${pair#*:}; \
+		cargo build --quiet --release --target $$triple --bin scythe || exit 1; \
+		cp $(OUT)/$$triple/release/scythe dist/scythe-$$arch; \
+		$(OBJCOPY) --strip-sections dist/scythe-$$arch; \
+	done
+	cd dist && sha256sum scythe-* > SHA256SUMS && cat SHA256SUMS
+
+# The same checks on every file of dist/, foreign ones under qemu-user.
+arch-test: dist
+	sh tests/setup-qemu.sh
+	@for file in dist/scythe-*; do \
+		echo "== $$file"; \
+		SCYTHE_BIN=$(CURDIR)/$$file cargo test --quiet --package scythe-tests --test arch || exit 1; \
+	done
+
+# Two builds from scratch, in separate target directories, must give the
+# same bytes.
+reproducible: dist
+	sh tests/reproducible.sh
 
 lint: toolchain
 	cargo fmt --all --check
@@ -43,3 +76,4 @@ demo: build
 
 clean:
 	cargo clean
+	rm -rf dist

@@ -15,6 +15,8 @@ fn main() {
         "-znoseparate-code",
         // Read-only data in the code segment: one program header fewer.
         "--no-rosegment",
+        // Fold identical functions (generic copies, syscall wrappers).
+        "--icf=all",
         // Unwind tables serve panics that unwind; scythe aborts.
         "--no-eh-frame-hdr",
         &script,

@@ -4,8 +4,6 @@
 
 use scythe::personality::{self, Personality, VersionStyle};
 
-use scythe::line::Line;
-
 use crate::log;
 
 const STDOUT: i32 = 1;
@@ -25,11 +23,11 @@ pub fn help(personality: &Personality, name: &[u8]) {
           Signals: TERM, SIGTERM, 15, RTMIN+2.\n\nOptions:\n",
     );
     personality::find_option(convention, &mut |help| {
-        two_columns(fd, help);
+        indented(fd, help);
         false
     });
     log::write(fd, b"\nEnvironment:\n");
-    personality::each_variable(convention, &mut |_, help| two_columns(fd, help));
+    personality::each_variable(convention, &mut |_, help| indented(fd, help));
     log::write(
         fd,
         b"\nExit status: COMMAND's, 128+N if signal N killed it, 126 if it cannot run,\n\
@@ -38,15 +36,11 @@ pub fn help(personality: &Personality, name: &[u8]) {
     log::write(fd, if personality.usage_status == 2 { b"2.\n" } else { b"1.\n" });
 }
 
-/// Writes a help line (`spelling\tdescription`) as two columns.
-fn two_columns(fd: i32, help: &[u8]) {
-    let tab = help.iter().position(|&b| b == b'\t').unwrap_or(help.len());
-    let mut line = Line::empty();
-    line.text("  ").bytes(&help[..tab]).text(" ");
-    while line.len() < 24 {
-        line.text(" ");
-    }
-    log::write(fd, line.text(" ").bytes(help.get(tab + 1..).unwrap_or_default()).finish());
+/// Writes a help line, indented (its tabs line the columns up).
+fn indented(fd: i32, help: &[u8]) {
+    log::write(fd, b"  ");
+    log::write(fd, help);
+    log::write(fd, b"\n");
 }
 
 pub fn version(personality: &Personality) {
@@ -74,9 +68,5 @@ pub fn version(personality: &Personality) {
 /// A short statement of scythe's licence (the full text, in the LICENSE
 /// file of its source, would double the size of the binary).
 pub fn license() {
-    log::write(
-        STDOUT,
-        b"scythe is free software under the MIT licence (SPDX: MIT).\n\
-          Copyright (c) 2026 The scythe developers. The full text is in its LICENSE file.\n",
-    );
+    log::write(STDOUT, b"scythe: MIT licence. Copyright (c) 2026 The scythe developers.\n");
 }

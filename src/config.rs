@@ -89,21 +89,22 @@ impl Config {
     }
 }
 
-/// A set of exit statuses, 0 to 255.
+/// A set of exit statuses, 0 to 255 (in 32-bit words, which 32-bit targets
+/// handle in one instruction).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct StatusSet([u64; 4]);
+pub struct StatusSet([u32; 8]);
 
 impl StatusSet {
-    pub const EMPTY: StatusSet = StatusSet([0; 4]);
+    pub const EMPTY: StatusSet = StatusSet([0; 8]);
 
     pub fn insert(&mut self, status: u8) {
-        if let Some(word) = self.0.get_mut(usize::from(status / 64)) {
-            *word |= 1 << (status % 64);
+        if let Some(word) = self.0.get_mut(usize::from(status / 32)) {
+            *word |= 1 << (status % 32);
         }
     }
 
     pub fn contains(&self, status: u8) -> bool {
-        self.0.get(usize::from(status / 64)).is_some_and(|word| word & (1 << (status % 64)) != 0)
+        self.0.get(usize::from(status / 32)).is_some_and(|word| word & (1 << (status % 32)) != 0)
     }
 }
 

@@ -14,9 +14,7 @@ pub fn describe(errno: u32) -> Option<&'static str> {
     Some(match errno {
         EPERM => "Operation not permitted",
         ENOENT => "No such file or directory",
-        E2BIG => "Argument list too long",
         ENOEXEC => "Exec format error",
-        ENOMEM => "Cannot allocate memory",
         EACCES => "Permission denied",
         EINVAL => "Invalid argument",
         _ => return None,

@@ -76,8 +76,7 @@ fn main(process: Process) -> ! {
     let _ = process::chdir(c"/");
     if config.verbosity >= 1 {
         let mut line = Line::new();
-        line.text("started ").bytes(command.name).text(" as ").number(supervise::pid_number(child));
-        log::line(&mut line);
+        log::line(line.fill(b"started % as ", command.name).number(supervise::pid_number(child)));
     }
     let reaped = supervise::supervise(child, &config, ignore_once);
     if config.grace_ms > 0 {
@@ -185,9 +184,7 @@ fn exit(ended: Ended, config: &Config) -> ! {
     let code = config.exit_status(ended);
     if config.verbosity >= 1 {
         let mut line = Line::new();
-        line.text("child ended (");
-        supervise::describe_end(&mut line, ended);
-        line.text("), exiting ").number(code.into());
+        line.text("exiting ").number(code.into());
         log::line(&mut line);
     }
     sys::exit(code)

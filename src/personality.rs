@@ -235,9 +235,12 @@ pub fn short(help: &[u8]) -> u8 {
 
 /// The long name a help line spells, without `--` (`single-child`), or empty.
 pub fn long(help: &[u8]) -> &[u8] {
-    // The long name follows the first `--` and ends at a space or tab.
-    let mut words = help.split(|&b| b == b' ' || b == b'\t');
-    words.find_map(|word| word.strip_prefix(b"--")).unwrap_or_default()
+    // `--name ...` or `-c, --name ...`; the name ends at a space or tab.
+    let name = match help {
+        [b'-', b'-', name @ ..] | [_, _, b',', b' ', b'-', b'-', name @ ..] => name,
+        _ => return b"",
+    };
+    &name[..name.iter().position(|&b| b == b' ' || b == b'\t').unwrap_or(name.len())]
 }
 
 /// Every option of every name, in help-text order; [`OPTION_HELP`] has
@@ -263,28 +266,28 @@ pub const OPTIONS: &[Opt] = &[
     Opt { names: TI, action: Action::License },
 ];
 
-/// One help line per entry of [`OPTIONS`], in its order: spellings, a tab,
-/// what the option does. (One string rather than one per option saves a
+/// One help line per entry of [`OPTIONS`], in its order: spellings, tabs up
+/// to column 24 once indented by two, what the option does. (One string rather than one per option saves a
 /// pointer and a length each.)
 pub const OPTION_HELP: &str = "\
 -c, --single-child\tsignal COMMAND alone, not its group\n\
--g\tsignal COMMAND's whole process group\n\
+-g\t\t\tsignal COMMAND's whole process group\n\
 -r, --rewrite FROM:TO\trelay FROM as TO (0 drops it)\n\
--s\tadopt orphans if not PID 1\n\
--p SIGNAL\trelay SIGNAL when scythe's parent dies\n\
--e CODE\texit 0 if COMMAND exits CODE\n\
--w\tlog each orphan reaped\n\
+-s\t\t\tadopt orphans if not PID 1\n\
+-p SIGNAL\t\trelay SIGNAL when scythe's parent dies\n\
+-e CODE\t\texit 0 if COMMAND exits CODE\n\
+-w\t\t\tlog each orphan reaped\n\
 -t, --grace DURATION\tthen give the rest this long (5s)\n\
 --kill-after DURATION\tSIGKILL COMMAND this long after TERM\n\
--a, --all\trelay to every process\n\
--P, --pause\tno COMMAND: reap until TERM or INT\n\
+-a, --all\t\trelay to every process\n\
+-P, --pause\t\tno COMMAND: reap until TERM or INT\n\
 -u, --user UID[:GID]\trun COMMAND as these ids\n\
 --no-new-privs\tset no_new_privs for COMMAND\n\
--v, --verbose\tlog more on stderr\n\
--h, --help\tshow this help\n\
--V, --version\tshow the version\n\
---version\tshow the version\n\
--l\tshow scythe's licence";
+-v, --verbose\t\tlog more on stderr\n\
+-h, --help\t\tshow this help\n\
+-V, --version\t\tshow the version\n\
+--version\t\tshow the version\n\
+-l\t\t\tshow scythe's licence";
 
 /// When an environment variable takes effect, and with what value.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -326,14 +329,15 @@ pub const ENVIRONMENT: &[EnvRule] = &[
 ];
 
 /// One help line per entry of [`ENVIRONMENT`], in its order: the variable
-/// (with its value, if it takes one), a tab, what it does.
+/// (with its value, if it takes one), tabs as in [`OPTION_HELP`], what it
+/// does.
 pub const ENVIRONMENT_HELP: &str = "\
 SCYTHE_VERBOSE=N\tas N times -v\n\
-SCYTHE_GRACE\tas --grace\n\
+SCYTHE_GRACE\t\tas --grace\n\
 SCYTHE_KILL_AFTER\tas --kill-after\n\
-SCYTHE_ALL=1\tas --all\n\
+SCYTHE_ALL=1\t\tas --all\n\
 SCYTHE_PAUSE=1\tas --pause\n\
-SCYTHE_USER\tas --user\n\
+SCYTHE_USER\t\tas --user\n\
 SCYTHE_NO_NEW_PRIVS=1\tas --no-new-privs\n\
 DUMB_INIT_SETSID=0\tas -c\n\
 DUMB_INIT_DEBUG=1\tas -v\n\
@@ -499,9 +503,13 @@ mod tests {
     #[test]
     fn help_lines_have_two_columns() {
         for line in OPTION_HELP.lines().chain(ENVIRONMENT_HELP.lines()) {
-            let (spelling, what) = line.split_once('\t').expect(line);
-            assert!(!spelling.is_empty() && !what.contains('\t'), "{line:?}");
-            assert!(2 + spelling.len().max(23) + 2 + what.len() <= 80, "too wide: {line:?}");
+            let (spelling, rest) = line.split_once('\t').expect(line);
+            let what = rest.trim_start_matches('\t');
+            let tabs = rest.len() - what.len() + 1;
+            // Indented by two, tab stops every 8: the second column at 24.
+            let column = ((2 + spelling.len()) / 8 + tabs) * 8;
+            assert!(column == 24 || (column > 24 && tabs == 1), "{line:?}");
+            assert!(column + what.len() <= 80, "too wide: {line:?}");
         }
     }
 }

@@ -87,17 +87,12 @@ fn become_command(command: &Command, setup: &ChildSetup) -> ! {
     }
     if let Err(error) = drop_privileges(setup) {
         // Never run COMMAND with more privilege than asked for.
-        let mut line = Line::new();
-        line.text("cannot drop privileges to --user ");
-        if let Some(user) = setup.user {
-            line.number(user.uid).text(":").number(user.gid);
-        }
-        report_and_exit(line.text(": "), error, errno::CANNOT_EXECUTE);
+        report_and_exit(Line::new().text("cannot drop privileges: "), error, errno::CANNOT_EXECUTE);
     }
     sys::set_signal_mask(setup.mask);
     let error = exec_search(command);
     let status = errno::exec_failure_status(error.raw_os_error() as u32);
-    report_and_exit(Line::new().bytes(command.name).text(": "), error, status)
+    report_and_exit(Line::new().fill(b"%: ", command.name), error, status)
 }
 
 /// `--no-new-privs`, then `--user`: supplementary groups cleared, then the

@@ -82,8 +82,7 @@ pub fn drain(main: Pid, config: &Config) {
     }
     if config.verbosity >= 1 {
         let mut line = Line::new();
-        line.signal(stop).text(" to what is left; waiting up to ").number(config.grace_ms);
-        log::line(line.text(" ms"));
+        log::line(line.signal(stop).text(" to the rest; grace ms: ").number(config.grace_ms));
     }
     if wait_for_the_rest(main, config, config.grace_ms) {
         return;
@@ -149,9 +148,9 @@ fn reap_all(main: Option<Pid>, config: &Config) -> Reaped {
                     reaped.main = Some(ended);
                 } else if config.verbosity >= 2 || (config.warn_on_reap && config.warnings) {
                     let mut line = Line::new();
-                    line.text("reaped orphan ").number(pid_number(pid)).text(" (");
+                    line.text("reaped orphan ").number(pid_number(pid)).text(": ");
                     describe_end(&mut line, ended);
-                    log::line(line.text(")"));
+                    log::line(&mut line);
                 }
             }
             Err(Errno::INTR) => {}
@@ -168,36 +167,32 @@ fn reap_all(main: Option<Pid>, config: &Config) -> Reaped {
 /// Passes `received` on, as the rewrite table says; false if it was dropped.
 fn relay(received: u8, main: Pid, config: &Config) -> bool {
     let signal = config.rewrite.apply(received);
-    let mut line = Line::new();
-    line.signal(received);
-    if signal != received {
-        line.text(" as ");
-        if signal == 0 {
-            line.text("nothing: dropped");
-        } else {
-            line.signal(signal);
-        }
-    }
-    if signal != 0 {
-        if config.broadcast {
+    let result = match signal {
+        0 => Ok(()),
+        _ if config.broadcast => {
             reach_all(main, config, signal);
-            line.text(" -> all");
-        } else {
-            let result = send(main, config.target, signal);
-            line.text(match config.target {
-                Target::Group => " -> group ",
-                Target::Child => " -> child ",
-            });
-            line.number(pid_number(main));
-            if let Err(error) = result {
-                // ESRCH: the child has just ended; its SIGCHLD is on its way.
-                if error != Errno::SRCH {
-                    line.text(": failed, errno ").number(error.raw_os_error() as u32);
-                }
-            }
+            Ok(())
         }
-    }
+        _ => send(main, config.target, signal),
+    };
     if config.verbosity >= 1 {
+        // `SIGTERM -> 42`, `SIGTERM as SIGQUIT -> 42`, `SIGHUP dropped`.
+        let mut line = Line::new();
+        line.signal(received);
+        match signal {
+            0 => line.text(" dropped"),
+            _ if signal != received => line.text(" as ").signal(signal),
+            _ => &mut line,
+        };
+        if signal != 0 {
+            line.text(" -> ").number(pid_number(main));
+        }
+        // ESRCH: the child has just ended; its SIGCHLD is on its way.
+        if let Err(error) = result.map_err(|error| error.raw_os_error())
+            && error != Errno::SRCH.raw_os_error()
+        {
+            line.text(": errno ").number(error as u32);
+        }
         log::line(&mut line);
     }
     signal != 0
@@ -287,11 +282,11 @@ fn named(signal: u8) -> Signal {
     unsafe { Signal::from_raw_unchecked(i32::from(signal)) }
 }
 
-/// `exit 3` or `killed by SIGTERM`.
-pub fn describe_end(line: &mut Line, ended: Ended) {
+/// `exit 3` or, for a death by signal, `SIGTERM`.
+fn describe_end(line: &mut Line, ended: Ended) {
     match ended {
         Ended::Exited(code) => line.text("exit ").number(code.into()),
-        Ended::Killed(signal) => line.text("killed by ").signal(signal),
+        Ended::Killed(signal) => line.signal(signal),
     };
 }
 

@@ -485,36 +485,6 @@ fn never_stdout_and_broken_stderr_as(name: Name) {
     assert_eq!(run.finish().code, 0);
 }
 
-#[test]
-fn the_release_binary_is_static_and_small() {
-    let bytes = std::fs::read(scythe_path()).unwrap();
-    assert!(bytes.len() <= 16 * 1024, "scythe is {} bytes, over the 16 KiB budget", bytes.len());
-    assert_eq!(&bytes[..4], b"\x7fELF");
-    let elf = Elf(&bytes);
-    assert_eq!(elf.half(16), 2, "ET_EXEC: static, not PIE");
-    let (phoff, phentsize, phnum) = (elf.word(32) as usize, elf.half(54) as usize, elf.half(56));
-    for index in 0..phnum as usize {
-        let kind = Elf(&bytes[phoff + index * phentsize..]).word32(0);
-        assert_ne!(kind, 3, "PT_INTERP: needs a dynamic loader");
-        assert_ne!(kind, 2, "PT_DYNAMIC: dynamically linked");
-    }
-}
-
-/// Little-endian ELF64 field readers.
-struct Elf<'a>(&'a [u8]);
-
-impl Elf<'_> {
-    fn half(&self, at: usize) -> u16 {
-        u16::from_le_bytes(self.0[at..at + 2].try_into().unwrap())
-    }
-    fn word32(&self, at: usize) -> u32 {
-        u32::from_le_bytes(self.0[at..at + 4].try_into().unwrap())
-    }
-    fn word(&self, at: usize) -> u64 {
-        u64::from_le_bytes(self.0[at..at + 8].try_into().unwrap())
-    }
-}
-
 /// A fresh directory under the target directory, unique to this test run.
 fn tempdir() -> std::path::PathBuf {
     use std::sync::atomic::{AtomicUsize, Ordering};

@@ -61,7 +61,7 @@ fn help_and_licence_speak_for_scythe_under_every_name() {
     }
     let licence = scythe_as(Name::Tini, Mode::Subreaper).arg("-l").run();
     assert_eq!(licence.code, 0);
-    assert!(licence.stdout.join("\n").contains("scythe is free software under the MIT licence"));
+    assert!(licence.stdout.join("\n").contains("scythe: MIT licence"));
 }
 
 #[test]
