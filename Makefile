@@ -4,12 +4,14 @@
 #   make test   unit tests, then integration tests against the release binary
 #   make lint   rustfmt and clippy, as CI runs them
 #   make dist   scythe for every architecture, in dist/, with SHA256SUMS
+#   make image  the OCI images localhost/scythe and localhost/scythe-demo
 
 TARGET ?= x86_64-unknown-linux-musl
 OUT := $(or $(CARGO_TARGET_DIR),target)
 BIN := $(OUT)/$(TARGET)/release/scythe
 
-.PHONY: all build toolchain test unit-test integration-test arch-test dist reproducible lint demo clean
+.PHONY: all build toolchain test unit-test integration-test arch-test runtime-test dist \
+	reproducible image lint demo clean
 
 all: build
 
@@ -34,7 +36,7 @@ DIST := amd64:x86_64-unknown-linux-musl arm64:aarch64-unknown-linux-musl \
 	386:i686-unknown-linux-musl armv7:armv7-unknown-linux-gnueabihf \
 	riscv64:riscv64gc-unknown-linux-gnu
 
-test: build unit-test integration-test arch-test reproducible
+test: build unit-test integration-test arch-test reproducible runtime-test
 
 unit-test: toolchain
 	cargo test --package scythe --lib
@@ -65,6 +67,13 @@ arch-test: dist
 # same bytes.
 reproducible: dist
 	sh tests/reproducible.sh
+
+image: dist
+	sh tests/runtime/build-images.sh localhost/scythe
+
+# scythe inside real runtimes: podman, crun, bubblewrap.
+runtime-test: dist
+	SCYTHE_BIN=$(abspath dist/scythe-amd64) cargo test --package scythe-tests --test runtime
 
 lint: toolchain
 	cargo fmt --all --check

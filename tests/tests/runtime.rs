@@ -1,0 +1,432 @@
+//! scythe inside the runtimes people use (issue #6): podman (as ENTRYPOINT,
+//! as `--init`, stopped with `podman stop`, interactive with `-it`), crun
+//! with a hand-written OCI bundle, and bubblewrap. Every root filesystem is
+//! built here from Debian's static busybox; nothing comes from a registry.
+//! Every container and image a test makes is removed, also on failure.
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use scythe_tests::*;
+
+/// The containers.conf of tests/runtime/setup-host.sh, which also applies
+/// the host fixes this machine needs (once per test run).
+fn containers_conf() -> &'static str {
+    static CONF: OnceLock<String> = OnceLock::new();
+    CONF.get_or_init(|| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime/setup-host.sh");
+        let output = Command::new("sh").arg(script).output().expect("setup-host.sh");
+        assert!(output.status.success(), "setup-host.sh: {output:?}");
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    })
+}
+
+fn podman() -> Command {
+    let mut command = Command::new("podman");
+    command.env("CONTAINERS_CONF", containers_conf());
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"))
+}
+
+/// A scratch directory of this test's own, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("scythe-rt-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    /// A fresh root filesystem (podman writes into it): busybox as the
+    /// shell and tools, and scythe as `/scythe`.
+    fn rootfs(&self) -> PathBuf {
+        let root = self.0.join("rootfs");
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::create_dir_all(root.join("out")).unwrap();
+        std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static");
+        for tool in ["sh", "sleep", "ps", "cat", "tr", "echo", "true", "kill"] {
+            std::os::unix::fs::symlink("busybox", root.join("bin").join(tool)).unwrap();
+        }
+        std::fs::copy(scythe_path(), root.join("scythe")).unwrap();
+        root
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A named container, force-removed when dropped.
+struct Container(String);
+
+impl Container {
+    fn named(what: &str) -> Container {
+        Container(format!("scythe-test-{}-{what}", std::process::id()))
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = podman().args(["rm", "-f", "-t", "0", &self.0]).output();
+    }
+}
+
+/// Waits (bounded) until `path` exists: the workload's "ready".
+fn wait_for_file(path: &Path) {
+    let deadline = Instant::now() + TIMEOUT;
+    while !path.exists() {
+        assert!(Instant::now() < deadline, "{} never appeared", path.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn exit_code_of(container: &Container) -> i32 {
+    let output = run(podman().args(["inspect", &container.0, "--format", "{{.State.ExitCode}}"]));
+    String::from_utf8_lossy(&output.stdout).trim().parse().expect("an exit code")
+}
+
+/// What PID 1 is and the command's parent, then exit 3.
+const WHO: &str = "echo ppid=$PPID; tr '\\0' ' ' < /proc/1/cmdline; echo; exit 3";
+
+#[test]
+fn podman_with_scythe_as_entrypoint() {
+    let scratch = Scratch::new("entrypoint");
+    let rootfs = scratch.rootfs();
+    let output = run(podman()
+        .args(["run", "--rm", "--rootfs"])
+        .arg(&rootfs)
+        .args(["/scythe", "--", "sh", "-c", WHO]));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{output:?}");
+    assert!(stdout.contains("ppid=1\n"), "{stdout}");
+    assert!(stdout.contains("/scythe -- sh -c"), "{stdout}");
+}
+
+#[test]
+fn podman_with_scythe_as_its_init() {
+    let scratch = Scratch::new("init");
+    let rootfs = scratch.rootfs();
+    std::fs::remove_file(rootfs.join("scythe")).unwrap();
+    let output = run(podman()
+        .args(["run", "--rm", "--init", "--init-path"])
+        .arg(scythe_path())
+        .arg("--rootfs")
+        .arg(&rootfs)
+        .args(["sh", "-c", WHO]));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{output:?}");
+    assert!(stdout.contains("ppid=1\n"), "{stdout}");
+    assert!(stdout.contains("/run/podman-init -- sh -c"), "{stdout}");
+}
+
+#[test]
+fn podman_stop_reaches_the_grandchild_and_does_not_wait_out_the_timeout() {
+    let scratch = Scratch::new("stop");
+    let rootfs = scratch.rootfs();
+    let out = rootfs.join("out");
+    // (a) sh -c whose grandchild traps TERM and writes a file.
+    let worker = "trap 'echo TERM > /out/got; exit 5' TERM; echo > /out/ready; \
+                  while :; do sleep 1; done";
+    let script = format!("sh -c \"{worker}\" & wait");
+    let trapping = Container::named("trap");
+    // (b) a plain sleep, with scythe and without any init.
+    let sleeping = Container::named("sleep");
+    let bare = Container::named("bare");
+    for (container, command) in [
+        (&trapping, vec!["/scythe", "--", "sh", "-c", &script]),
+        (&sleeping, vec!["/scythe", "--", "sleep", "1000"]),
+        (&bare, vec!["sleep", "1000"]),
+    ] {
+        let started = run(podman()
+            .args(["run", "-d", "--name", &container.0, "--rootfs"])
+            .arg(&rootfs)
+            .args(command));
+        assert!(started.status.success(), "{started:?}");
+    }
+    wait_for_file(&out.join("ready"));
+    let stop = |container: &Container| {
+        let started = Instant::now();
+        run(podman().args(["stop", "-t", "10", &container.0]));
+        (exit_code_of(container), started.elapsed())
+    };
+    let (code, took) = stop(&trapping);
+    assert!(code == 143 || code == 5, "trap case ended {code}");
+    assert!(took < Duration::from_secs(10), "trap case took {took:?}");
+    assert_eq!(std::fs::read_to_string(out.join("got")).unwrap(), "TERM\n");
+    let (code, took) = stop(&sleeping);
+    assert_eq!(code, 143);
+    assert!(took < Duration::from_secs(10), "sleep under scythe took {took:?}");
+    // Without an init, sleep is PID 1: SIGTERM is dropped, the timeout runs
+    // out, and podman SIGKILLs it.
+    let (code, _) = stop(&bare);
+    assert_eq!(code, 137);
+}
+
+#[test]
+fn podman_exec_ps_shows_no_zombies() {
+    let scratch = Scratch::new("zombies");
+    let rootfs = scratch.rootfs();
+    let container = Container::named("zombies");
+    let script = "for i in 1 2 3 4 5; do (true &); done; sleep 1000";
+    let started = run(podman()
+        .args(["run", "-d", "--name", &container.0, "--rootfs"])
+        .arg(&rootfs)
+        .args(["/scythe", "-vv", "--", "sh", "-c", script]));
+    assert!(started.status.success(), "{started:?}");
+    // scythe says when it has reaped each orphan (on stderr, in the logs).
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let logs = run(podman().args(["logs", &container.0]));
+        let reaped = String::from_utf8_lossy(&logs.stderr).matches("reaped orphan").count();
+        if reaped >= 5 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "only {reaped} orphans reaped: {logs:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let ps = run(podman().args(["exec", &container.0, "ps", "-o", "stat,args"]));
+    let table = String::from_utf8_lossy(&ps.stdout);
+    assert!(table.contains("sleep 1000"), "{table}");
+    assert!(!table.lines().any(|line| line.trim_start().starts_with('Z')), "zombies:\n{table}");
+}
+
+/// A minimal OCI runtime configuration, written by hand: scythe as the
+/// first argument, in new PID, mount, IPC and UTS namespaces.
+fn oci_config(args: &[&str]) -> String {
+    let args: Vec<String> = args.iter().map(|a| format!("{a:?}")).collect();
+    format!(
+        r#"{{
+  "ociVersion": "1.0.2",
+  "process": {{
+    "terminal": false,
+    "user": {{ "uid": 0, "gid": 0 }},
+    "args": [{}],
+    "env": ["PATH=/bin"],
+    "cwd": "/"
+  }},
+  "root": {{ "path": "rootfs", "readonly": true }},
+  "hostname": "scythe",
+  "mounts": [
+    {{ "destination": "/proc", "type": "proc", "source": "proc" }},
+    {{ "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755"] }}
+  ],
+  "linux": {{
+    "namespaces": [{{ "type": "pid" }}, {{ "type": "mount" }}, {{ "type": "ipc" }}, {{ "type": "uts" }}]
+  }}
+}}"#,
+        args.join(", ")
+    )
+}
+
+#[test]
+fn crun_runs_a_bundle_with_scythe_first_and_kill_term_stops_it() {
+    let scratch = Scratch::new("crun");
+    scratch.rootfs();
+    let script = "trap 'echo got TERM; exit 9' TERM; echo ready; while :; do sleep 1; done";
+    std::fs::write(
+        scratch.0.join("config.json"),
+        oci_config(&["/scythe", "--", "sh", "-c", script]),
+    )
+    .unwrap();
+    let id = format!("scythe-test-{}", std::process::id());
+    struct Crun(String);
+    impl Drop for Crun {
+        fn drop(&mut self) {
+            let _ = Command::new("crun").args(["delete", "-f", &self.0]).output();
+        }
+    }
+    let _cleanup = Crun(id.clone());
+    let mut run = scythe(Mode::Subreaper)
+        .program("crun")
+        .args(["run", "--bundle"])
+        .arg(&scratch.0)
+        .arg(&id)
+        .spawn();
+    run.expect_line("ready");
+    let killed = Command::new("crun").args(["kill", &id, "TERM"]).output().unwrap();
+    assert!(killed.status.success(), "{killed:?}");
+    run.expect_line("got TERM");
+    assert_eq!(run.finish().code, 9);
+}
+
+#[test]
+fn bubblewrap_runs_scythe_as_pid_1() {
+    let (read_info, write_info) = pipe();
+    let mut run = scythe(Mode::Subreaper)
+        .program("bwrap")
+        .args(["--as-pid-1", "--unshare-pid", "--die-with-parent", "--info-fd", "3"])
+        .args(["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"])
+        .arg(scythe_path())
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "trap 'echo got TERM; exit 9' TERM; echo ready $$ $PPID; while :; do sleep 1; done",
+        ])
+        .configure(|c| {
+            // SAFETY: dup2 is async-signal-safe; the write end becomes fd 3.
+            unsafe {
+                c.pre_exec(move || {
+                    libc::dup2(write_info, 3);
+                    Ok(())
+                });
+            }
+        })
+        .spawn();
+    // SAFETY: the parent's copy of the write end is no longer needed.
+    unsafe { libc::close(write_info) };
+    run.expect_line("ready 2 1");
+    // bwrap reports its child, scythe, on the info fd as JSON.
+    let info = read_json(read_info);
+    let pid: i32 = info
+        .split("\"child-pid\":")
+        .nth(1)
+        .and_then(|rest| rest.split([',', '}']).next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no child-pid in {info:?}"));
+    // SAFETY: kill takes no pointers.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    run.expect_line("got TERM");
+    assert_eq!(run.finish().code, 9);
+}
+
+/// A pipe whose ends are closed on exec (dup2 makes an inheritable copy).
+fn pipe() -> (i32, i32) {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills the two descriptors it is given.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    (fds[0], fds[1])
+}
+
+/// Reads one JSON object from `fd` (bwrap may keep the pipe open).
+fn read_json(fd: i32) -> String {
+    use std::io::Read;
+    use std::os::fd::FromRawFd;
+    // SAFETY: `fd` is ours alone, and closed when the file drops.
+    let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+    let mut text = Vec::new();
+    let mut byte = [0u8];
+    while !text.ends_with(b"}") && file.read(&mut byte).unwrap_or(0) == 1 {
+        text.push(byte[0]);
+    }
+    String::from_utf8_lossy(&text).into_owned()
+}
+
+#[test]
+fn podman_run_it_keeps_ctrl_c_and_ctrl_z_working() {
+    let scratch = Scratch::new("tty");
+    let rootfs = scratch.rootfs();
+    let container = Container::named("tty");
+    let mut master = None;
+    let mut run = scythe(Mode::Subreaper)
+        .program("podman")
+        .args(["run", "--rm", "-it", "--name", &container.0, "--rootfs"])
+        .arg(&rootfs)
+        .args(["/scythe", "--", "sh"])
+        .configure(|c| {
+            c.env("CONTAINERS_CONF", containers_conf());
+            master = Some(on_pty(c));
+        })
+        .spawn();
+    let master = master.unwrap();
+    type_on(&master, b"echo ready\n");
+    wait_for_output(&mut run, "ready");
+    let processes = || {
+        let ps = run_quietly(podman().args(["exec", &container.0, "ps", "-o", "stat,args"]));
+        String::from_utf8_lossy(&ps.stdout).into_owned()
+    };
+    let until = |what: &str, condition: &dyn Fn(&str) -> bool| {
+        let deadline = Instant::now() + TIMEOUT;
+        while !condition(&processes()) {
+            assert!(Instant::now() < deadline, "{what}: {}", processes());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    // Ctrl-C ends the foreground program, and the shell carries on.
+    type_on(&master, b"sleep 100\n");
+    until("sleep 100 running", &|ps| ps.contains("sleep 100"));
+    type_on(&master, b"\x03");
+    until("sleep 100 gone", &|ps| !ps.contains("sleep 100"));
+    type_on(&master, b"echo after-interrupt\n");
+    wait_for_output(&mut run, "after-interrupt");
+    // Ctrl-Z stops it, as in a plain shell.
+    type_on(&master, b"sleep 200\n");
+    until("sleep 200 running", &|ps| ps.contains("sleep 200"));
+    type_on(&master, b"\x1a");
+    until("sleep 200 stopped", &|ps| {
+        ps.lines().any(|line| line.contains("sleep 200") && line.trim_start().starts_with('T'))
+    });
+    type_on(&master, b"echo after-stop\n");
+    wait_for_output(&mut run, "after-stop");
+    drop(container);
+    run.finish();
+}
+
+fn run_quietly(command: &mut Command) -> Output {
+    command.stderr(Stdio::null()).output().unwrap_or_else(|e| panic!("{command:?}: {e}"))
+}
+
+/// Waits for a line of terminal output that is `wanted` (terminals end lines
+/// with `\r\n`; the echo of what was typed comes too, and is skipped).
+fn wait_for_output(run: &mut Running, wanted: &str) {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match run.next_line_within(left) {
+            Some(line)
+                if line.trim_end_matches('\r').ends_with(wanted) && !line.contains("echo") =>
+            {
+                return;
+            }
+            Some(_) => {}
+            None => run.fail(&format!("no {wanted:?} on the terminal")),
+        }
+    }
+}
+
+#[test]
+fn the_images_build_from_scratch_and_run() {
+    let name = format!("localhost/scythe-test-{}", std::process::id());
+    struct Images(String);
+    impl Drop for Images {
+        fn drop(&mut self) {
+            let demo = format!("{}-demo", self.0);
+            let _ = podman().args(["rmi", "-f", &self.0, &demo]).output();
+        }
+    }
+    let _cleanup = Images(name.clone());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime/build-images.sh");
+    let built = run(Command::new("sh").arg(script).arg(&name));
+    assert!(built.status.success(), "{built:?}");
+    // The plain image holds scythe alone: no shell to run.
+    let alone = run(podman().args(["run", "--rm", &name, "sh"]));
+    assert_eq!(alone.status.code(), Some(127), "{alone:?}");
+    assert_eq!(String::from_utf8_lossy(&alone.stderr), "scythe: sh: No such file or directory\n");
+    // The demo image runs its workload under scythe.
+    let container = Container::named("demo");
+    let demo = format!("{name}-demo");
+    let started = run(podman().args(["run", "-d", "--name", &container.0, &demo]));
+    assert!(started.status.success(), "{started:?}");
+    let deadline = Instant::now() + TIMEOUT;
+    while !String::from_utf8_lossy(&run(podman().args(["logs", &container.0])).stdout)
+        .contains("] ready")
+    {
+        assert!(Instant::now() < deadline, "the demo never got ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    run(podman().args(["stop", "-t", "10", &container.0]));
+    assert_eq!(exit_code_of(&container), 143);
+    let logs =
+        String::from_utf8_lossy(&run(podman().args(["logs", &container.0])).stdout).into_owned();
+    assert!(logs.contains("got SIGTERM, finishing the transaction"), "{logs}");
+}
