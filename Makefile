@@ -5,13 +5,14 @@
 #   make lint   rustfmt and clippy, as CI runs them
 #   make dist   scythe for every architecture, in dist/, with SHA256SUMS
 #   make image  the OCI images localhost/scythe and localhost/scythe-demo
+#   make bench  scythe against tini, dumb-init and catatonit: bench/RESULTS.md
 
 TARGET ?= x86_64-unknown-linux-musl
 OUT := $(or $(CARGO_TARGET_DIR),target)
 BIN := $(OUT)/$(TARGET)/release/scythe
 
 .PHONY: all build toolchain test unit-test integration-test arch-test runtime-test dist \
-	reproducible image lint demo clean
+	reproducible image bench lint demo clean
 
 all: build
 
@@ -74,6 +75,12 @@ image: dist
 # scythe inside real runtimes: podman, crun, bubblewrap.
 runtime-test: dist
 	SCYTHE_BIN=$(abspath dist/scythe-amd64) cargo test --package scythe-tests --test runtime
+
+# Measured side by side with the other inits, in one run (about a minute).
+bench: build
+	sh bench/setup.sh
+	cargo build --quiet --release --package scythe-bench
+	$(OUT)/release/bench $(abspath $(BIN)) bench
 
 lint: toolchain
 	cargo fmt --all --check

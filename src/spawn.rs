@@ -80,7 +80,7 @@ fn become_command(command: &Command, setup: &ChildSetup) -> ! {
             let _ = process::ioctl_tiocsctty(sys::stdin());
         }
     }
-    for signal in 1..=signal::MAX {
+    for signal in 1..signal::MAX + 1 {
         if setup.ignored.contains(signal) {
             let _ = sys::ignore(signal);
         }

@@ -142,22 +142,26 @@ impl Process {
         self.envp
     }
 
-    /// The value of environment variable `name`, if set.
+    /// The value of environment variable `name` (which holds no `=` or NUL),
+    /// if set. Entries are compared byte by byte, without measuring them
+    /// first: most differ in their first byte, and environments are long.
     pub fn env(&self, name: &[u8]) -> Option<&'static [u8]> {
         let mut entry = self.envp;
         loop {
             // SAFETY: envp is a NULL-terminated array of NUL-terminated
-            // strings; `entry` never steps past its NULL.
-            let text = unsafe {
+            // strings; `entry` never steps past its NULL, and no byte is read
+            // past an entry's NUL, where the comparison with `name` (which
+            // has no NUL) stops.
+            unsafe {
                 let pointer = *entry;
                 if pointer.is_null() {
                     return None;
                 }
                 entry = entry.add(1);
-                c_bytes(pointer)
-            };
-            if let Some(value) = text.strip_prefix(name).and_then(|r| r.strip_prefix(b"=")) {
-                return Some(value);
+                let same = (0..name.len()).all(|i| *pointer.add(i) == name[i]);
+                if same && *pointer.add(name.len()) == b'=' {
+                    return Some(c_bytes(pointer.add(name.len() + 1)));
+                }
             }
         }
     }
