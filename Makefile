@@ -12,7 +12,7 @@ OUT := $(or $(CARGO_TARGET_DIR),target)
 BIN := $(OUT)/$(TARGET)/release/scythe
 
 .PHONY: all build toolchain test unit-test integration-test arch-test runtime-test dist \
-	reproducible image bench lint demo clean
+	reproducible no-panic image bench lint demo clean
 
 all: build
 
@@ -37,7 +37,7 @@ DIST := amd64:x86_64-unknown-linux-musl arm64:aarch64-unknown-linux-musl \
 	386:i686-unknown-linux-musl armv7:armv7-unknown-linux-gnueabihf \
 	riscv64:riscv64gc-unknown-linux-gnu
 
-test: build unit-test integration-test arch-test reproducible runtime-test
+test: build unit-test integration-test arch-test reproducible runtime-test no-panic
 
 unit-test: toolchain
 	cargo test --package scythe --lib
@@ -68,6 +68,10 @@ arch-test: dist
 # same bytes.
 reproducible: dist
 	sh tests/reproducible.sh
+
+# No reachable panic in any build (an unstripped one is inspected).
+no-panic: toolchain
+	sh tests/no-panic.sh
 
 image: dist
 	sh tests/runtime/build-images.sh localhost/scythe

@@ -4,15 +4,12 @@
 
 use scythe::personality::{self, Personality, VersionStyle};
 
-use crate::log;
-
-const STDOUT: i32 = 1;
-const STDERR: i32 = 2;
+use crate::log::{self, Stream};
 
 /// The help text: usage under the name scythe was run as, then the options
 /// and variables that name accepts.
 pub fn help(personality: &Personality, name: &[u8]) {
-    let fd = if personality.help_on_stderr { STDERR } else { STDOUT };
+    let fd = if personality.help_on_stderr { Stream::Stderr } else { Stream::Stdout };
     let convention = personality.convention;
     log::write(fd, b"Usage: ");
     log::write(fd, name);
@@ -37,7 +34,7 @@ pub fn help(personality: &Personality, name: &[u8]) {
 }
 
 /// Writes a help line, indented (its tabs line the columns up).
-fn indented(fd: i32, help: &[u8]) {
+fn indented(fd: Stream, help: &[u8]) {
     log::write(fd, b"  ");
     log::write(fd, help);
     log::write(fd, b"\n");
@@ -45,14 +42,16 @@ fn indented(fd: i32, help: &[u8]) {
 
 pub fn version(personality: &Personality) {
     match personality.version {
-        VersionStyle::Plain => {
-            log::write(STDOUT, concat!("scythe ", env!("CARGO_PKG_VERSION"), "\n").as_bytes())
-        }
-        VersionStyle::Prefixed => {
-            log::write(STDERR, concat!("scythe v", env!("CARGO_PKG_VERSION"), "\n").as_bytes())
-        }
+        VersionStyle::Plain => log::write(
+            Stream::Stdout,
+            concat!("scythe ", env!("CARGO_PKG_VERSION"), "\n").as_bytes(),
+        ),
+        VersionStyle::Prefixed => log::write(
+            Stream::Stderr,
+            concat!("scythe v", env!("CARGO_PKG_VERSION"), "\n").as_bytes(),
+        ),
         VersionStyle::Dashed => log::write(
-            STDOUT,
+            Stream::Stdout,
             concat!(
                 "scythe version ",
                 env!("CARGO_PKG_VERSION"),
@@ -68,5 +67,5 @@ pub fn version(personality: &Personality) {
 /// A short statement of scythe's licence (the full text, in the LICENSE
 /// file of its source, would double the size of the binary).
 pub fn license() {
-    log::write(STDOUT, b"scythe: MIT licence. Copyright (c) 2026 The scythe developers.\n");
+    log::write(Stream::Stdout, b"scythe: MIT licence. Copyright (c) 2026 The scythe developers.\n");
 }

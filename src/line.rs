@@ -55,18 +55,11 @@ impl Line {
     }
 
     /// A decimal number (u32: 32-bit targets have no 64-bit division).
-    pub fn number(&mut self, mut value: u32) -> &mut Line {
-        let mut digits = [0u8; 10];
-        let mut start = digits.len();
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (value % 10) as u8;
-            value /= 10;
-            if value == 0 {
-                break;
-            }
+    pub fn number(&mut self, value: u32) -> &mut Line {
+        if value >= 10 {
+            self.number(value / 10);
         }
-        self.bytes(&digits[start..])
+        self.bytes(&[b'0' + (value % 10) as u8])
     }
 
     /// `SIGTERM`, or `SIG36` for the signals without a name.

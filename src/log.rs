@@ -10,15 +10,23 @@ use scythe::signal::{SIGPIPE, SigSet};
 
 use crate::sys;
 
+/// Where scythe writes. (An enum, not a number: the descriptor is then
+/// known not to be -1, which rustix asserts.)
+#[derive(Clone, Copy)]
+pub enum Stream {
+    Stdout = 1,
+    Stderr = 2,
+}
+
 /// Writes a finished line to stderr.
 #[inline(never)]
 pub fn line(line: &mut Line) {
-    write(2, line.finish());
+    write(Stream::Stderr, line.finish());
 }
 
-/// Writes `bytes` to standard descriptor `fd`, as much as it takes.
-pub fn write(fd: i32, mut bytes: &[u8]) {
-    let fd = sys::standard_fd(fd);
+/// Writes `bytes` to `stream`, as much as it takes.
+pub fn write(stream: Stream, mut bytes: &[u8]) {
+    let fd = sys::standard_fd(stream as i32);
     while !bytes.is_empty() {
         match rustix::io::write(fd, bytes) {
             Ok(0) => return,

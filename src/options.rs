@@ -177,11 +177,10 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
 
     /// `--name`, `--name=value` or `--name value`; `arg` is the whole word.
     fn long(&mut self, long: &'a [u8], arg: &'a [u8]) -> Step {
-        let (name, inline_value) = match long.iter().position(|&b| b == b'=') {
-            Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
-            None => (long, None),
-        };
-        let culprit = &arg[..name.len() + 2];
+        let mut parts = long.splitn(2, |&b| b == b'=');
+        let name = parts.next().unwrap_or_default();
+        let inline_value = parts.next();
+        let culprit = arg.get(..name.len() + 2).unwrap_or(arg);
         let opt = self.find_long(name).map_err(|problem| self.blame(problem, culprit))?;
         let value = match (opt.action.takes_value(), inline_value) {
             (true, Some(value)) => value,
@@ -202,7 +201,7 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
     /// `-c`, `-vv`, `-r15:3`, `-r 15:3`, `-cr 15:3`.
     fn shorts(&mut self, shorts: &'a [u8]) -> Step {
         for (at, letter) in shorts.iter().enumerate() {
-            let culprit = &shorts[at..at + 1];
+            let culprit = shorts.get(at..at + 1).unwrap_or_default();
             let opt = personality::find_option(self.personality.convention, &mut |help| {
                 personality::short(help) == *letter
             });
@@ -210,7 +209,7 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
                 return Err(self.blame(Problem::UnknownOption, culprit));
             };
             if opt.action.takes_value() {
-                let value = match &shorts[at + 1..] {
+                let value = match shorts.get(at + 1..).unwrap_or_default() {
                     [] => self.take_value(culprit)?,
                     rest => rest,
                 };
@@ -359,8 +358,8 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
 
 /// The number at the start of `text`, 0 if none, as C's `atoi` reads it.
 fn leading_number(text: &[u8]) -> u32 {
-    let digits = text.iter().position(|b| !b.is_ascii_digit()).unwrap_or(text.len());
-    signal::parse_number(&text[..digits], u32::MAX).unwrap_or(0)
+    let digits = text.split(|b| !b.is_ascii_digit()).next().unwrap_or_default();
+    signal::parse_number(digits, u32::MAX).unwrap_or(0)
 }
 
 impl UsageError<'_> {

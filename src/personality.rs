@@ -24,10 +24,7 @@ pub enum Convention {
 impl Convention {
     /// The convention for argv\[0\] (a path, of which the basename counts).
     pub fn for_argv0(argv0: &[u8]) -> Convention {
-        let name = match argv0.iter().rposition(|&b| b == b'/') {
-            Some(slash) => &argv0[slash + 1..],
-            None => argv0,
-        };
+        let name = argv0.rsplit(|&b| b == b'/').next().unwrap_or(argv0);
         const NAMES: [(&[u8], Convention); 4] = [
             (b"dumb-init", Convention::DumbInit),
             (b"tini", Convention::Tini),
@@ -240,7 +237,7 @@ pub fn long(help: &[u8]) -> &[u8] {
         [b'-', b'-', name @ ..] | [_, _, b',', b' ', b'-', b'-', name @ ..] => name,
         _ => return b"",
     };
-    &name[..name.iter().position(|&b| b == b' ' || b == b'\t').unwrap_or(name.len())]
+    name.split(|&b| b == b' ' || b == b'\t').next().unwrap_or_default()
 }
 
 /// Every option of every name, in help-text order; [`OPTION_HELP`] has
@@ -347,7 +344,7 @@ TINI_VERBOSITY=N\tverbosity, 1 by default";
 
 /// The variable a help line names (`SCYTHE_VERBOSE`): up to `=` or tab.
 pub fn variable(help: &'static [u8]) -> &'static [u8] {
-    &help[..help.iter().position(|&b| b == b'=' || b == b'\t').unwrap_or(help.len())]
+    help.split(|&b| b == b'=' || b == b'\t').next().unwrap_or_default()
 }
 
 /// scythe's own defaults: relay to the group, adopt orphans, clean child,

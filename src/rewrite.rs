@@ -98,8 +98,8 @@ pub fn parse_spec(spec: &[u8], rules: SpecRules) -> Result<(u8, u8), (SpecError,
 
 /// FROM and TO, split at the first colon.
 pub fn split_spec(spec: &[u8]) -> Option<(&[u8], &[u8])> {
-    let colon = spec.iter().position(|&b| b == b':')?;
-    Some((&spec[..colon], &spec[colon + 1..]))
+    let mut parts = spec.splitn(2, |&b| b == b':');
+    Some((parts.next()?, parts.next()?))
 }
 
 #[cfg(test)]

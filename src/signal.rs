@@ -40,8 +40,7 @@ const SLOT: usize = 6;
 fn plain_name(signal: u8) -> &'static [u8] {
     let start = usize::from(signal.wrapping_sub(1)) * SLOT;
     let slot = NAMES.get(start..start + SLOT).unwrap_or_default();
-    let len = slot.iter().position(|&b| b == b' ').unwrap_or(SLOT);
-    &slot[..len]
+    slot.split(|&b| b == b' ').next().unwrap_or_default()
 }
 
 /// Parses a decimal number with no sign, as used for signals, exit codes and

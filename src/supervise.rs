@@ -2,7 +2,6 @@
 //! rewrite table), and on SIGCHLD reap every child that has ended, until the
 //! main child is among them; then drain what it left behind.
 
-use rustix::fd::OwnedFd;
 use rustix::io::Errno;
 use rustix::process::{self, Pid, Signal, WaitOptions};
 use scythe::config::{Config, Target};
@@ -224,32 +223,19 @@ fn reach_all(main: Pid, config: &Config, signal: u8) {
     if config.target == Target::Group {
         let _ = signal_group(main, signal);
     }
-    if let Ok(children) = rustix::fs::open(
-        c"/proc/thread-self/children",
-        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    ) {
-        for_each_pid(&children, |pid| {
-            let _ = send(pid, Target::Child, signal);
-        });
-    }
-}
-
-/// Calls `each` for every pid in a list of decimal pids separated by spaces.
-fn for_each_pid(list: &OwnedFd, mut each: impl FnMut(Pid)) {
-    let mut buffer = [0u8; 512];
-    let mut number: i32 = 0;
-    while let Ok(read @ 1..) = rustix::io::read(list, &mut buffer) {
-        for &byte in buffer.get(..read).unwrap_or_default() {
+    // A list of decimal pids, separated by spaces.
+    let mut pid: i32 = 0;
+    sys::read_file(c"/proc/thread-self/children", &mut |chunk| {
+        for &byte in chunk {
             if byte.is_ascii_digit() {
-                number = number.saturating_mul(10).saturating_add(i32::from(byte - b'0'));
-            } else if let Some(pid) = Pid::from_raw(core::mem::take(&mut number)) {
-                each(pid);
+                pid = pid.saturating_mul(10).saturating_add(i32::from(byte - b'0'));
+            } else if let Some(child) = Pid::from_raw(core::mem::take(&mut pid)) {
+                let _ = send(child, Target::Child, signal);
             }
         }
-    }
-    if let Some(pid) = Pid::from_raw(number) {
-        each(pid);
+    });
+    if let Some(child) = Pid::from_raw(pid) {
+        let _ = send(child, Target::Child, signal);
     }
 }
 

@@ -6,13 +6,14 @@
 //! itself: one `syscall` function per architecture below, typed with
 //! linux-raw-sys's numbers and structs. Everything else goes through rustix.
 
+use core::ffi::CStr;
 use core::mem::MaybeUninit;
 
 use linux_raw_sys::ctypes::c_int;
 use linux_raw_sys::general::{
-    __NR_clone, __NR_execve, __NR_exit_group, __NR_getpgid, __NR_getsid, __NR_kill,
-    __NR_rt_sigaction, __NR_rt_sigprocmask, __kernel_timespec, CLOCK_MONOTONIC, SIG_SETMASK,
-    kernel_sigaction,
+    __NR_clone, __NR_close, __NR_execve, __NR_exit_group, __NR_getpgid, __NR_getsid, __NR_kill,
+    __NR_openat, __NR_read, __NR_rt_sigaction, __NR_rt_sigprocmask, __kernel_timespec, AT_FDCWD,
+    CLOCK_MONOTONIC, O_CLOEXEC, O_RDONLY, SIG_SETMASK, kernel_sigaction,
 };
 use linux_raw_sys::ioctl::{TIOCGPGRP, TIOCNOTTY};
 use rustix::fd::BorrowedFd;
@@ -191,6 +192,34 @@ pub fn give_up_terminal(fd: BorrowedFd<'_>) -> Result<(), Errno> {
 pub fn foreground_group(fd: BorrowedFd<'_>) -> Result<i32, Errno> {
     // SAFETY: TIOCGPGRP writes one pid_t, which the Getter provides.
     unsafe { rustix::ioctl::ioctl(fd, Getter::<{ TIOCGPGRP as Opcode }, c_int>::new()) }
+}
+
+/// Reads the file at `path` a chunk at a time, giving each to `each`;
+/// false if it cannot be opened (no /proc, say). Not through rustix: its
+/// descriptor types assert on a value the kernel never returns, and that
+/// assertion alone would bring the panic machinery into a binary that
+/// otherwise has none.
+pub fn read_file(path: &CStr, each: &mut dyn FnMut(&[u8])) -> bool {
+    let flags = (O_RDONLY | O_CLOEXEC) as usize;
+    // SAFETY: `path` is NUL-terminated; AT_FDCWD is the kernel's own value.
+    let opened =
+        unsafe { syscall(__NR_openat, [AT_FDCWD as usize, path.as_ptr() as usize, flags, 0, 0]) };
+    let Ok(fd) = check(opened) else { return false };
+    let mut buffer = [0u8; 512];
+    loop {
+        // SAFETY: the kernel writes at most the buffer's length into it.
+        let read =
+            unsafe { syscall(__NR_read, [fd, buffer.as_mut_ptr() as usize, buffer.len(), 0, 0]) };
+        match check(read) {
+            Ok(0) => break,
+            Ok(count) => each(buffer.get(..count).unwrap_or_default()),
+            Err(Errno::INTR) => {}
+            Err(_) => break,
+        }
+    }
+    // SAFETY: closing the descriptor opened above.
+    unsafe { syscall(__NR_close, [fd, 0, 0, 0, 0]) };
+    true
 }
 
 /// Standard input, for terminal calls.
