@@ -6,13 +6,15 @@
 #   make dist   scythe for every architecture, in dist/, with SHA256SUMS
 #   make image  the OCI images localhost/scythe and localhost/scythe-demo
 #   make bench  scythe against tini, dumb-init and catatonit: bench/RESULTS.md
+#   make fuzz   the parsers' property tests, with many more cases (FUZZ_CASES)
+#   make soak   signals and orphans for minutes on end (SOAK_SECONDS)
 
 TARGET ?= x86_64-unknown-linux-musl
 OUT := $(or $(CARGO_TARGET_DIR),target)
 BIN := $(OUT)/$(TARGET)/release/scythe
 
 .PHONY: all build toolchain test unit-test integration-test arch-test runtime-test dist \
-	reproducible no-panic image bench lint demo clean
+	reproducible no-panic image bench fuzz soak lint demo clean
 
 all: build
 
@@ -68,6 +70,11 @@ arch-test: dist
 # same bytes.
 reproducible: dist
 	sh tests/reproducible.sh
+
+# The property tests of every parser (src/properties.rs), at length.
+FUZZ_CASES ?= 200000
+fuzz: toolchain
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release --package scythe --lib properties
 
 # No reachable panic in any build (an unstripped one is inspected).
 no-panic: toolchain

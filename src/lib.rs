@@ -14,6 +14,8 @@ pub mod errno;
 pub mod line;
 pub mod options;
 pub mod personality;
+#[cfg(test)]
+mod properties;
 pub mod rewrite;
 pub mod signal;
 pub mod status;

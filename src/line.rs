@@ -7,6 +7,9 @@ use crate::signal;
 /// a message must never fail, whatever a user passed as COMMAND.
 const CAPACITY: usize = 256;
 
+/// How much of a value (what a user typed) a message shows at most.
+pub const SHOWN: usize = 64;
+
 pub struct Line {
     buf: [u8; CAPACITY],
     len: usize,
@@ -27,8 +30,11 @@ impl Line {
         Line { buf: [0; CAPACITY], len: 0, cut: false }
     }
 
+    /// Appends `bytes`, with control characters shown as `?` so that a
+    /// message stays one line whatever a user passed.
     pub fn bytes(&mut self, bytes: &[u8]) -> &mut Line {
         for &byte in bytes {
+            let byte = if byte < b' ' || byte == 0x7f { b'?' } else { byte };
             // One byte stays free for the final newline.
             match self.buf.get_mut(self.len).filter(|_| self.len < CAPACITY - 1) {
                 Some(slot) => {
@@ -46,10 +52,18 @@ impl Line {
     }
 
     /// Appends `template` with each `%` in it replaced by `value`: one call
-    /// per message rather than one per piece keeps the binary small.
+    /// per message rather than one per piece keeps the binary small. A
+    /// value longer than [`SHOWN`] bytes is cut short, with `...`, so that
+    /// the rest of the message is never lost.
     pub fn fill(&mut self, template: &[u8], value: &[u8]) -> &mut Line {
         for byte in template {
-            self.bytes(if *byte == b'%' { value } else { core::slice::from_ref(byte) });
+            if *byte != b'%' {
+                self.bytes(core::slice::from_ref(byte));
+            } else if let Some(start) = value.get(..SHOWN - 3).filter(|_| value.len() > SHOWN) {
+                self.bytes(start).bytes(b"...");
+            } else {
+                self.bytes(value);
+            }
         }
         self
     }
@@ -127,6 +141,21 @@ mod tests {
         let mut line = Line::empty();
         line.fill(b"a '%' b '%'", b"x").fill(b"", b"y").fill(b"plain", b"z");
         assert_eq!(text(&mut line), "a 'x' b 'x'plain\n");
+    }
+
+    #[test]
+    fn long_values_are_cut_and_the_message_kept() {
+        let mut line = Line::new();
+        line.fill(b"bad '%' here", &[b'x'; 100]);
+        let expected = format!("scythe: bad '{}...' here\n", "x".repeat(SHOWN - 3));
+        assert_eq!(text(&mut line), expected);
+    }
+
+    #[test]
+    fn control_characters_cannot_break_the_line() {
+        let mut line = Line::new();
+        line.bytes(b"a\nb\rc\x1b[2Jd\x7f");
+        assert_eq!(text(&mut line), "scythe: a?b?c?[2Jd?\n");
     }
 
     #[test]
