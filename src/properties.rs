@@ -197,6 +197,6 @@ fn ten_thousand_arguments_and_a_128_kib_one() {
         check_parse(personality, &rewrite, &[]);
         let unknown = [[b"--".as_slice(), &huge].concat(), b"true".to_vec()];
         check_parse(personality, &unknown, &[]);
-        check_parse(personality, &[huge.clone()], &[("SCYTHE_GRACE", huge.clone())]);
+        check_parse(personality, std::slice::from_ref(&huge), &[("SCYTHE_GRACE", huge.clone())]);
     }
 }
