@@ -15,6 +15,7 @@ pub fn describe(errno: u32) -> Option<&'static str> {
         EPERM => "Operation not permitted",
         ENOENT => "No such file or directory",
         ENOEXEC => "Exec format error",
+        EAGAIN => "Resource temporarily unavailable",
         EACCES => "Permission denied",
         EINVAL => "Invalid argument",
         _ => return None,

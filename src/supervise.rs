@@ -174,7 +174,11 @@ fn relay(received: u8, main: Pid, config: &Config) -> bool {
         }
         _ => send(main, config.target, signal),
     };
-    if config.verbosity >= 1 {
+    // ESRCH: the child has just ended; its SIGCHLD is on its way. Any other
+    // failure (EPERM from a child that became another user) is said, and
+    // scythe carries on: the child may yet end by itself.
+    let failed = result.err().filter(|error| *error != Errno::SRCH);
+    if config.verbosity >= 1 || (failed.is_some() && config.warnings) {
         // `SIGTERM -> 42`, `SIGTERM as SIGQUIT -> 42`, `SIGHUP dropped`.
         let mut line = Line::new();
         line.signal(received);
@@ -186,11 +190,8 @@ fn relay(received: u8, main: Pid, config: &Config) -> bool {
         if signal != 0 {
             line.text(" -> ").number(pid_number(main));
         }
-        // ESRCH: the child has just ended; its SIGCHLD is on its way.
-        if let Err(error) = result.map_err(|error| error.raw_os_error())
-            && error != Errno::SRCH.raw_os_error()
-        {
-            line.text(": errno ").number(error as u32);
+        if let Some(error) = failed {
+            line.text(" failed: errno ").number(error.raw_os_error() as u32);
         }
         log::line(&mut line);
     }
