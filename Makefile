@@ -45,8 +45,16 @@ unit-test: toolchain
 	cargo test --package scythe --lib
 
 # The integration tests run the release binary as PID 1 and as a subreaper.
+# hostile: bad start conditions; storm: 100,000 signals, 100,000 orphans.
 integration-test: build
-	SCYTHE_BIN=$(abspath $(BIN)) cargo test --package scythe-tests --test core --test names --test shutdown
+	SCYTHE_BIN=$(abspath $(BIN)) cargo test --package scythe-tests \
+		--test core --test names --test shutdown --test hostile --test storm
+
+# Both storms at once against one scythe, for SOAK_SECONDS.
+SOAK_SECONDS ?= 180
+soak: build
+	SOAK_SECONDS=$(SOAK_SECONDS) SCYTHE_BIN=$(abspath $(BIN)) cargo test \
+		--package scythe-tests --test storm soak -- --ignored --nocapture
 
 dist: toolchain
 	@rm -rf dist && mkdir -p dist

@@ -27,12 +27,29 @@
 //! - `probe daemon`: forks a `probe signals daemon` that leads a session of
 //!   its own, then, once it is ready, carries on as `probe signals child`.
 //! - `probe idle`: blocks until a signal kills it.
+//! - `probe become-root`: makes every one of its user ids root (it must be
+//!   a setuid-root copy), so that its old user may no longer signal it, then
+//!   carries on as `probe signals root`.
+//! - `probe count`: blocks every signal and counts them. On [`MARKER`] it
+//!   prints `batch ORDER N:COUNT ...` (the signals taken since the last
+//!   batch, by number; ORDER is `sorted` if the real-time ones came in
+//!   non-decreasing order, else `unsorted`) and starts a new batch; on
+//!   [`EXIT_SIGNAL`] it prints `exit count` and exits 0.
+//! - `probe orphan-waves TOTAL WAVE`: with every signal blocked, forks one
+//!   wave of WAVE orphans (as `orphans --no-wait` does), prints `ready waves
+//!   PID`, waits for SIGUSR2, then forks waves until TOTAL orphans have been
+//!   handed to scythe (waiting out EAGAIN, when the zombies not yet reaped
+//!   fill the PID table), prints `orphaned TOTAL`, and carries on as `probe
+//!   signals child` (reporting first the signals that came meanwhile).
 
 use std::time::{Duration, Instant};
 
 /// The signal that ends `probe signals` (SIGRTMAX-1): the tests never send it
 /// for any other purpose.
 pub const EXIT_SIGNAL: i32 = 63;
+
+/// The signal that closes a batch of `probe count` (SIGRTMAX-2).
+pub const MARKER: i32 = 62;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -53,6 +70,18 @@ fn main() {
         }
         ["report"] => report(),
         ["orphans", count, options @ ..] => orphans(count.parse().expect("a count"), options),
+        ["become-root"] => {
+            // SAFETY: setresuid takes no pointers.
+            if unsafe { libc::setresuid(0, 0, 0) } != 0 {
+                eprintln!("probe: cannot become root (not a setuid-root copy?)");
+                std::process::exit(70);
+            }
+            signals("root", None)
+        }
+        ["count"] => count(),
+        ["orphan-waves", total, wave] => {
+            orphan_waves(total.parse().expect("a total"), wave.parse().expect("a wave size"))
+        }
         ["idle"] => loop {
             // SAFETY: pause has no preconditions.
             unsafe { libc::pause() };
@@ -281,4 +310,92 @@ fn orphans(count: usize, options: &[&str]) {
         signals("child", None);
     }
     std::process::exit(code);
+}
+
+fn block_all() -> libc::sigset_t {
+    let all = full_set();
+    // SAFETY: `all` is an initialised set.
+    unsafe { libc::sigprocmask(libc::SIG_SETMASK, &all, std::ptr::null_mut()) };
+    all
+}
+
+fn count() -> ! {
+    let all = block_all();
+    let mut counts = [0u32; 65];
+    let mut last_realtime = 0;
+    let mut sorted = true;
+    say(&format!("ready count {}", std::process::id()));
+    loop {
+        // SAFETY: `all` is an initialised set.
+        let signal = unsafe { libc::sigwaitinfo(&all, std::ptr::null_mut()) };
+        match signal {
+            EXIT_SIGNAL => {
+                say("exit count");
+                std::process::exit(0);
+            }
+            MARKER => {
+                let order = if sorted { "sorted" } else { "unsorted" };
+                let mut line = format!("batch {order}");
+                for (number, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+                    line.push_str(&format!(" {number}:{n}"));
+                }
+                say(&line);
+                counts = [0; 65];
+                (last_realtime, sorted) = (0, true);
+            }
+            1..=64 => {
+                counts[signal as usize] += 1;
+                if signal >= libc::SIGRTMIN() {
+                    sorted &= signal >= last_realtime;
+                    last_realtime = signal;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Forks a child that forks `count` grandchildren, which exit at once, and
+/// exits without waiting for them: they become scythe's. Returns once the
+/// child has been reaped here. A full PID table (EAGAIN) is waited out.
+fn orphan_wave(count: usize) {
+    // SAFETY: the probe is single-threaded; the child only forks and exits.
+    let middle = unsafe { libc::fork() };
+    if middle == 0 {
+        let mut left = count;
+        while left > 0 {
+            // SAFETY: as above.
+            match unsafe { libc::fork() } {
+                0 => unsafe { libc::_exit(0) },
+                -1 => std::thread::sleep(Duration::from_millis(1)),
+                _ => left -= 1,
+            }
+        }
+        // SAFETY: _exit has no preconditions.
+        unsafe { libc::_exit(0) };
+    }
+    assert!(middle > 0, "fork: {}", std::io::Error::last_os_error());
+    // SAFETY: waiting for our own child.
+    unsafe { libc::waitpid(middle, std::ptr::null_mut(), 0) };
+}
+
+fn orphan_waves(total: usize, wave: usize) -> ! {
+    let all = block_all();
+    orphan_wave(wave);
+    say(&format!("ready waves {}", std::process::id()));
+    let mut start = all;
+    // SAFETY: `start` is an initialised set.
+    unsafe {
+        libc::sigemptyset(&mut start);
+        libc::sigaddset(&mut start, libc::SIGUSR2);
+        libc::sigwaitinfo(&start, std::ptr::null_mut());
+    }
+    let mut done = wave;
+    while done < total {
+        let next = wave.min(total - done);
+        orphan_wave(next);
+        done += next;
+    }
+    say(&format!("orphaned {total}"));
+    signals("child", None)
 }
