@@ -445,3 +445,38 @@ fn queued_signals(pid: i32) -> usize {
     let queue = line.split_whitespace().nth(1).unwrap_or_default();
     queue.split('/').next().and_then(|n| n.parse().ok()).unwrap_or(0)
 }
+
+#[test]
+fn bad_input_end_to_end_is_one_short_line_and_the_usage_status() {
+    // The parsers' property tests (src/properties.rs) cover the space; this
+    // is the real binary with the extremes the kernel lets through: an
+    // argument of 128 KiB less its NUL, bytes that are not UTF-8, numbers
+    // too big for any type.
+    use std::os::unix::ffi::OsStringExt;
+    let huge = "x".repeat(128 * 1024 - 1);
+    let bytes = |b: &[u8]| std::ffi::OsString::from_vec(b.to_vec());
+    let cases: Vec<Vec<std::ffi::OsString>> = vec![
+        vec!["-r".into(), huge.clone().into(), "true".into()],
+        vec![format!("--{}", &huge[2..]).into(), "true".into()],
+        vec!["-r".into(), bytes(b"\xff:\xfe"), "true".into()],
+        vec!["-r".into(), "99999999999999999999999:1".into(), "true".into()],
+        vec![bytes(b"-\xff"), "true".into()],
+    ];
+    for name in NAMES {
+        for args in &cases {
+            let finished = scythe_as(name, Mode::Subreaper).args(args.clone()).run();
+            let context = format!("{name:?} {:.40?}: {:.300?}", args, finished);
+            assert_eq!(finished.code, name.usage_status(), "{context}");
+            assert_eq!(finished.stderr.lines().count(), 1, "{context}");
+            assert!(finished.stderr.len() < 200, "{context}");
+        }
+    }
+    let long = scythe(Mode::Subreaper).args(["--grace", "99999999999999999999999", "true"]).run();
+    assert_eq!((long.code, long.stderr.lines().count()), (2, 1), "{long:?}");
+    // 10,000 arguments through to the child, and 10,000 options.
+    let many: Vec<String> = (0..10_000).map(|n| n.to_string()).collect();
+    let through = scythe(Mode::Subreaper).args(["--", "sh", "-c", "echo $#", "sh"]).args(&many);
+    assert_eq!(through.run().stdout, ["10000"]);
+    let options = scythe(Mode::Subreaper).args(vec!["-c"; 10_000]).args(["sh", "-c", "exit 4"]);
+    assert_eq!(options.run().code, 4);
+}
