@@ -118,6 +118,11 @@ pub fn scythe_as(name: Name, mode: Mode) -> Launch {
     Launch { mode, program: name.program(), args: Vec::new(), command: None, leader: false }
 }
 
+/// scythe under `name`, set up not to warn about being no subreaper.
+pub fn quiet(name: Name, mode: Mode) -> Launch {
+    scythe_as(name, mode).args(name.subreaper_options())
+}
+
 impl Launch {
     pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
         self.args.push(arg.into());
@@ -367,6 +372,15 @@ impl Running {
         Finished { code: shell_code(status), stdout, stderr: self.stderr() }
     }
 
+    /// Ends a `probe signals TAG` with [`EXIT_SIGNAL`] (sent to scythe,
+    /// which relays it), sees it report it and exit, then finishes the run.
+    pub fn end(mut self, tag: &str) -> Finished {
+        self.signal(EXIT_SIGNAL);
+        self.expect_line(&format!("{tag} {EXIT_SIGNAL}"));
+        self.expect_line(&format!("exit {tag}"));
+        self.finish()
+    }
+
     /// Kills everything and fails the test with what was seen.
     pub fn fail(&self, why: &str) -> ! {
         self.kill_all();
@@ -408,6 +422,50 @@ pub fn descendants(pid: i32) -> Vec<i32> {
 pub fn children(pid: i32) -> Vec<i32> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"));
     text.unwrap_or_default().split_whitespace().filter_map(|p| p.parse().ok()).collect()
+}
+
+/// A fresh directory, unique to this test process, that anyone may read
+/// and search (some tests run scythe as another user).
+pub fn scratch(what: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("scythe-test-{}-{what}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    dir
+}
+
+/// Polls (bounded) until `condition` holds: the kernel announces no change
+/// of another process's state, nor "reaped by someone else".
+pub fn wait_until(condition: impl Fn() -> bool, what: &str) {
+    let deadline = Instant::now() + TIMEOUT;
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The state letter of `pid` in /proc (R, S, T, Z...), `?` if it is gone.
+pub fn state_of(pid: i32) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_name = stat.rsplit(')').next().unwrap_or("");
+    after_name.trim_start().chars().next().unwrap_or('?')
+}
+
+/// The value of `field` in /proc/PID/status (`VmRSS` gives `24 kB`),
+/// empty if there is no such field or process.
+pub fn status_field(pid: i32, field: &str) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let line = status.lines().find(|l| l.split(':').next() == Some(field)).unwrap_or_default();
+    line.split_once(':').map(|(_, value)| value.trim().to_string()).unwrap_or_default()
+}
+
+/// `pid`'s context switches so far, voluntary and not: unchanged over a
+/// window means it never woke up.
+pub fn switches(pid: i32) -> [String; 2] {
+    ["voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"].map(|f| status_field(pid, f))
 }
 
 /// 128+N for a death by signal N, as a shell shows it.

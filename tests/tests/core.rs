@@ -53,10 +53,7 @@ fn every_signal_reaches_the_whole_group() {
             // End the grandchild first: once the main child exits, scythe
             // exits, and as PID 1 takes the namespace down with it.
             stop_grandchild(&mut run);
-            run.signal(EXIT_SIGNAL);
-            run.expect_line(&format!("child {EXIT_SIGNAL}"));
-            run.expect_line("exit child");
-            let finished = run.finish();
+            let finished = run.end("child");
             assert_eq!(finished.code, 0, "{name:?} {mode:?}: {finished:?}");
         }
     }
@@ -81,17 +78,9 @@ fn single_child_mode_spares_the_rest_of_the_group() {
             // Ask the grandchild itself what it got: anything relayed to it
             // would have been pending before the line above was printed.
             stop_grandchild(&mut run);
-            run.signal(EXIT_SIGNAL);
-            run.expect_line(&format!("child {EXIT_SIGNAL}"));
-            run.expect_line("exit child");
-            assert_eq!(run.finish().code, 0, "{name:?} {mode:?}");
+            assert_eq!(run.end("child").code, 0, "{name:?} {mode:?}");
         }
     }
-}
-
-/// scythe under `name`, set up not to warn about being no subreaper.
-fn quiet(name: Name, mode: Mode) -> Launch {
-    scythe_as(name, mode).args(name.subreaper_options())
 }
 
 /// Sends the grandchild probe its exit signal directly and sees it go,
@@ -121,10 +110,7 @@ fn rewrites_under_dumb_init_take_signals_1_to_31() {
         run.signal(libc::SIGHUP);
         run.signal(libc::SIGUSR2);
         run.expect_line("child 12");
-        run.signal(EXIT_SIGNAL);
-        run.expect_line(&format!("child {EXIT_SIGNAL}"));
-        run.expect_line("exit child");
-        assert_eq!(run.finish().code, 0);
+        assert_eq!(run.end("child").code, 0);
     }
 }
 
@@ -147,10 +133,7 @@ fn rewrites_by_name_and_number_and_drops() {
         run.signal(libc::SIGHUP);
         run.signal(40);
         run.expect_line("child 40");
-        run.signal(EXIT_SIGNAL);
-        run.expect_line(&format!("child {EXIT_SIGNAL}"));
-        run.expect_line("exit child");
-        assert_eq!(run.finish().code, 0);
+        assert_eq!(run.end("child").code, 0);
     }
 }
 
@@ -177,7 +160,7 @@ fn exit_status_is_the_childs() {
 
 #[test]
 fn exec_failures_are_127_and_126_with_one_line() {
-    let dir = tempdir();
+    let dir = scratch("dir");
     let not_executable = dir.join("script");
     std::fs::write(&not_executable, "#!/bin/sh\n").unwrap();
     std::fs::set_permissions(&not_executable, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -201,7 +184,7 @@ fn exec_failures_are_127_and_126_with_one_line() {
 
 #[test]
 fn commands_are_found_on_path_or_the_default_path() {
-    let dir = tempdir();
+    let dir = scratch("dir");
     let tool = dir.join("my-tool");
     std::fs::write(&tool, "#!/bin/sh\nexit 42\n").unwrap();
     std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -378,10 +361,7 @@ fn a_signal_pending_at_start_is_relayed_as(name: Name) {
     match run.next_line_within(TIMEOUT) {
         Some(ready) if ready.starts_with("ready child") => {
             run.expect_line("child 10");
-            run.signal(EXIT_SIGNAL);
-            run.expect_line(&format!("child {EXIT_SIGNAL}"));
-            run.expect_line("exit child");
-            assert_eq!(run.finish().code, 0);
+            assert_eq!(run.end("child").code, 0);
         }
         None => assert_eq!(run.finish().code, 128 + libc::SIGUSR1),
         Some(other) => run.fail(&format!("unexpected {other:?}")),
@@ -390,7 +370,7 @@ fn a_signal_pending_at_start_is_relayed_as(name: Name) {
 
 #[test]
 fn scythe_leaves_the_directory_and_the_child_keeps_it() {
-    let dir = tempdir();
+    let dir = scratch("dir");
     for (name, mode) in NAMES.into_iter().flat_map(|n| MODES.map(|m| (n, m))) {
         let mut run = quiet(name, mode)
             .args(["--", "sh", "-c", &format!("{PROBE} report; exec {PROBE} signals child")])
@@ -413,19 +393,14 @@ fn an_idle_scythe_never_wakes_up() {
     for (name, mode) in NAMES.into_iter().flat_map(|n| MODES.map(|m| (n, m))) {
         let mut run = quiet(name, mode).args(["--", PROBE, "signals", "child"]).spawn();
         run.ready("child");
-        let switches = || {
-            let status =
-                std::fs::read_to_string(format!("/proc/{}/status", run.scythe_pid())).unwrap();
-            status
-                .lines()
-                .filter(|l| l.contains("ctxt_switches"))
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        };
-        let before = switches();
+        let before = switches(run.scythe_pid());
         // A measurement window, not synchronisation.
         std::thread::sleep(Duration::from_secs(3));
-        assert_eq!(switches(), before, "{name:?} {mode:?}: scythe woke up while idle");
+        assert_eq!(
+            switches(run.scythe_pid()),
+            before,
+            "{name:?} {mode:?}: scythe woke up while idle"
+        );
         run.signal(EXIT_SIGNAL);
         run.expect_line(&format!("child {EXIT_SIGNAL}"));
         assert_eq!(run.finish().code, 0);
@@ -479,23 +454,7 @@ fn never_stdout_and_broken_stderr_as(name: Name) {
     run.ready("child");
     run.signal(libc::SIGUSR2);
     run.expect_line("child 12");
-    run.signal(EXIT_SIGNAL);
-    run.expect_line(&format!("child {EXIT_SIGNAL}"));
-    run.expect_line("exit child");
-    assert_eq!(run.finish().code, 0);
-}
-
-/// A fresh directory under the target directory, unique to this test run.
-fn tempdir() -> std::path::PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "scythe-test-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    assert_eq!(run.end("child").code, 0);
 }
 
 #[test]

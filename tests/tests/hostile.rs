@@ -7,8 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use scythe_tests::*;
 
@@ -19,11 +18,6 @@ const PROBE: &str = env!("CARGO_BIN_EXE_probe");
 const NO_ROOM_USER: u32 = 54321;
 const SETUID_USER: u32 = 54322;
 const SANDBOX_USER: u32 = 54323;
-
-/// scythe under `name`, set up not to warn about being no subreaper.
-fn quiet(name: Name, mode: Mode) -> Launch {
-    scythe_as(name, mode).args(name.subreaper_options())
-}
 
 /// scythe under `name`, started by `setpriv` as `uid` (with no
 /// supplementary groups); `setpriv` execs it, so as PID 1 it stays PID 1.
@@ -38,17 +32,6 @@ fn as_user(name: Name, mode: Mode, uid: u32) -> Launch {
 /// Whether scythe takes orphans under `name` in `mode`.
 fn adopts(name: Name, mode: Mode) -> bool {
     mode == Mode::Pid1 || name != Name::DumbInit
-}
-
-/// A fresh directory anyone may read and search, unique to this run.
-fn scratch(what: &str) -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let dir =
-        std::env::temp_dir().join(format!("scythe-hostile-{}-{what}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
-    dir
 }
 
 /// Starts the process about to be exec'd with every signal blocked (the
@@ -133,10 +116,7 @@ fn everything_blocked_and_ignored_at_start_changes_nothing() {
                 run.signal(signal);
                 run.expect_line(&format!("child {signal}"));
             }
-            run.signal(EXIT_SIGNAL);
-            run.expect_line(&format!("child {EXIT_SIGNAL}"));
-            run.expect_line("exit child");
-            let finished = run.finish();
+            let finished = run.end("child");
             assert_eq!(finished.code, 0, "{name:?} {mode:?}: {finished:?}");
         }
     }
@@ -295,22 +275,6 @@ fn a_child_that_became_root_is_warned_about_and_scythe_carries_on() {
     }
 }
 
-/// The state letter of `pid` in /proc (`S`, `T`, `t`, `Z`...).
-fn state_of(pid: i32) -> char {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    stat.rsplit(") ").next().and_then(|rest| rest.chars().next()).unwrap_or('?')
-}
-
-/// Polls (bounded) until `condition` holds: nothing announces a change of
-/// another process's state.
-fn wait_until(condition: impl Fn() -> bool, what: &str) {
-    let deadline = Instant::now() + TIMEOUT;
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
-}
-
 #[test]
 fn a_stopped_child_gets_what_was_relayed_once_continued() {
     for name in NAMES {
@@ -329,10 +293,7 @@ fn a_stopped_child_gets_what_was_relayed_once_continued() {
             run.expect_line("child 10");
             run.expect_line("child 18");
             run.expect_line("child 40");
-            run.signal(EXIT_SIGNAL);
-            run.expect_line(&format!("child {EXIT_SIGNAL}"));
-            run.expect_line("exit child");
-            assert_eq!(run.finish().code, 0, "{name:?} {mode:?}");
+            assert_eq!(run.end("child").code, 0, "{name:?} {mode:?}");
         }
     }
 }
@@ -354,10 +315,7 @@ fn a_traced_child_and_a_traced_scythe() {
             run.signal(signal);
             run.expect_line(&format!("child {signal}"));
         }
-        run.signal(EXIT_SIGNAL);
-        run.expect_line(&format!("child {EXIT_SIGNAL}"));
-        run.expect_line("exit child");
-        assert_eq!(run.finish().code, 0, "{mode:?}");
+        assert_eq!(run.end("child").code, 0, "{mode:?}");
         assert!(strace.wait().unwrap().success());
     }
     // scythe itself under `strace -f`: every fork, signal and wait traced.
@@ -383,9 +341,7 @@ fn a_traced_child_and_a_traced_scythe() {
 
 /// The pid tracing `pid`, 0 if none.
 fn tracer_of(pid: i32) -> i32 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let line = status.lines().find(|l| l.starts_with("TracerPid:")).unwrap_or_default();
-    line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0)
+    status_field(pid, "TracerPid").parse().unwrap_or(0)
 }
 
 #[test]
@@ -437,12 +393,10 @@ fn the_child_dies_while_thousands_of_signals_are_pending() {
     }
 }
 
-/// The signals queued for `pid`'s user (SigQ in /proc), real-time ones
-/// mostly.
+/// The signals queued for `pid`'s user (SigQ in /proc: `queued/limit`),
+/// real-time ones mostly.
 fn queued_signals(pid: i32) -> usize {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let line = status.lines().find(|l| l.starts_with("SigQ:")).unwrap_or_default();
-    let queue = line.split_whitespace().nth(1).unwrap_or_default();
+    let queue = status_field(pid, "SigQ");
     queue.split('/').next().and_then(|n| n.parse().ok()).unwrap_or(0)
 }
 

@@ -2,8 +2,6 @@
 //! `docker-init`, `tini-static`), scythe follows those tools' conventions,
 //! in scythe's own words. The core tests (core.rs) run under every name too.
 
-use std::time::{Duration, Instant};
-
 use scythe_tests::*;
 
 const PROBE: &str = env!("CARGO_BIN_EXE_probe");
@@ -126,21 +124,9 @@ fn session_of(pid: i32) -> i32 {
     unsafe { libc::getsid(pid) }
 }
 
-/// The state letter of `pid` in /proc (R, S, T, Z...).
-fn state_of(pid: i32) -> char {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after_name = stat.rsplit(')').next().unwrap_or("");
-    after_name.trim_start().chars().next().unwrap_or('?')
-}
-
-/// Waits (bounded) until `pid` is in one of `states`. The kernel offers no
-/// event for "another process stopped", so this polls.
+/// Waits (bounded) until `pid` is in one of `states`.
 fn wait_for_state(pid: i32, states: &str) {
-    let deadline = Instant::now() + TIMEOUT;
-    while !states.contains(state_of(pid)) {
-        assert!(Instant::now() < deadline, "{pid} never reached {states}: {}", state_of(pid));
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until(|| states.contains(state_of(pid)), &format!("{pid} is in one of {states}"));
 }
 
 #[test]
@@ -267,32 +253,22 @@ fn bash_keeps_job_control_under_every_name() {
     }
 }
 
-fn wait_until(condition: impl Fn() -> bool, what: &str) {
-    let deadline = Instant::now() + TIMEOUT;
-    while !condition() {
-        assert!(Instant::now() < deadline, "{what}: timed out");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 #[test]
 fn success_statuses_for_all_256_codes() {
     for name in [Name::Tini, Name::Scythe] {
         for code in 0..=255u32 {
             let other = (code + 1) % 256;
             let script = |status: u32| format!("exit {status}");
-            let mapped =
-                quiet(name).args(["-e", &code.to_string(), "--", "sh", "-c", &script(code)]).run();
+            let mapped = quiet(name, Mode::Subreaper)
+                .args(["-e", &code.to_string(), "--", "sh", "-c", &script(code)])
+                .run();
             assert_eq!(mapped.code, 0, "{name:?} -e {code}");
-            let kept =
-                quiet(name).args(["-e", &code.to_string(), "--", "sh", "-c", &script(other)]).run();
+            let kept = quiet(name, Mode::Subreaper)
+                .args(["-e", &code.to_string(), "--", "sh", "-c", &script(other)])
+                .run();
             assert_eq!(kept.code, other as i32, "{name:?} -e {code}, exit {other}");
         }
     }
-}
-
-fn quiet(name: Name) -> Launch {
-    scythe_as(name, Mode::Subreaper).args(name.subreaper_options())
 }
 
 #[test]

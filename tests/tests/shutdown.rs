@@ -1,20 +1,12 @@
 //! Graceful shutdown (issue #4): the drain with its grace time, --kill-after,
 //! --all, pause mode, --user and --no-new-privs, and their variables.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use scythe_tests::*;
 
 const PROBE: &str = env!("CARGO_BIN_EXE_probe");
-
-/// A fresh, empty directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("scythe-shutdown-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn gone(pid: i32) -> bool {
     // SAFETY: kill with signal 0 only checks that the pid exists.

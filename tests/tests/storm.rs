@@ -109,33 +109,20 @@ fn a_storm_of_100_000_signals() {
     assert_eq!(run.finish().code, 0);
 }
 
-/// scythe's resident memory, in kB.
-fn resident_kb(pid: i32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+/// scythe's resident memory (VmRSS), as /proc says it: `24 kB`.
+fn resident(pid: i32) -> String {
+    status_field(pid, "VmRSS")
 }
 
-/// scythe's context switches so far (voluntary and not).
-fn switches(pid: i32) -> Vec<String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status.lines().filter(|l| l.contains("ctxt_switches")).map(str::to_string).collect()
-}
-
-/// Polls (bounded by `limit`) until every process in scythe's namespace
-/// but scythe is one of `expected`: no zombie left. Nothing announces
-/// "reaped by someone else", so this polls.
-fn wait_for_only(scythe: i32, expected: &[i32], limit: Duration) {
-    let deadline = Instant::now() + limit;
-    loop {
+/// Waits (bounded) until every process in scythe's namespace but scythe is
+/// one of `expected` (in order of pid): no zombie is left.
+fn wait_for_only(scythe: i32, expected: &[i32]) {
+    let only_expected = || {
         let mut left = descendants(scythe);
         left.sort();
-        if left == expected {
-            return;
-        }
-        assert!(Instant::now() < deadline, "left under scythe: {} processes", left.len());
-        std::thread::sleep(Duration::from_millis(10));
-    }
+        left == expected
+    };
+    wait_until(only_expected, &format!("only {expected:?} are left under scythe"));
 }
 
 /// Sends a mix of signals to `pid` every millisecond until told to stop;
@@ -168,8 +155,8 @@ fn a_storm_of_100_000_orphans_under_signals() {
     let main = children(scythe)[0];
     // The first wave, handed over before `ready`, is reaped: scythe has
     // been down every path once, so its memory is what it will stay.
-    wait_for_only(scythe, &[main], TIMEOUT);
-    let memory = resident_kb(scythe);
+    wait_for_only(scythe, &[main]);
+    let memory = resident(scythe);
 
     let stop = Arc::new(AtomicBool::new(false));
     let signalling = keep_signalling(scythe, Arc::clone(&stop));
@@ -181,10 +168,10 @@ fn a_storm_of_100_000_orphans_under_signals() {
     }
     stop.store(true, Ordering::Relaxed);
     let realtime_sent = signalling.join().unwrap();
-    wait_for_only(scythe, &[main], TIMEOUT);
+    wait_for_only(scythe, &[main]);
     eprintln!("{total} orphans in {:?}; {realtime_sent} of signal 40 relayed", started.elapsed());
 
-    assert_eq!(resident_kb(scythe), memory, "scythe's memory grew (kB)");
+    assert_eq!(resident(scythe), memory, "scythe's memory grew");
     let before = switches(scythe);
     // A measurement window, not synchronisation.
     std::thread::sleep(Duration::from_secs(1));
@@ -242,8 +229,8 @@ fn soak() {
         assert!(Instant::now() < deadline, "scythe's children: {found:?}");
         std::thread::sleep(Duration::from_millis(10));
     };
-    wait_for_only(scythe, &[main.min(maker), main.max(maker)], TIMEOUT);
-    let memory = resident_kb(scythe);
+    wait_for_only(scythe, &[main.min(maker), main.max(maker)]);
+    let memory = resident(scythe);
     let forks_before = forks();
     // SAFETY: kill takes no pointers.
     assert_eq!(unsafe { libc::kill(maker, libc::SIGUSR2) }, 0);
@@ -260,11 +247,11 @@ fn soak() {
     }
     // SAFETY: kill takes no pointers.
     assert_eq!(unsafe { libc::kill(maker, libc::SIGKILL) }, 0);
-    wait_for_only(scythe, &[main], TIMEOUT);
+    wait_for_only(scythe, &[main]);
     let forked = forks() - forks_before;
     eprintln!("soak: {seconds} s: {signals} signals in {batches} batches; {forked} forks");
     assert!(forked > 0 && batches > 0);
-    assert_eq!(resident_kb(scythe), memory, "scythe's memory grew (kB)");
+    assert_eq!(resident(scythe), memory, "scythe's memory grew");
     run.signal(EXIT_SIGNAL);
     run.expect_line("exit count");
     assert_eq!(run.finish().code, 0);

@@ -111,13 +111,20 @@ fn full_set() -> libc::sigset_t {
     }
 }
 
+/// Blocks every signal, and returns the full set for `sigwaitinfo`.
+fn block_all() -> libc::sigset_t {
+    let all = full_set();
+    // SAFETY: `all` is an initialised set.
+    unsafe { libc::sigprocmask(libc::SIG_SETMASK, &all, std::ptr::null_mut()) };
+    all
+}
+
 /// Reports signals as `TAG N` lines; `ready_pipe`, if any, is closed once
 /// the probe is ready, for a parent that waits on it.
 fn signals(tag: &str, ready_pipe: Option<i32>) -> ! {
-    let all = full_set();
+    let all = block_all();
     // SAFETY: plain libc calls on live, initialised arguments.
     unsafe {
-        libc::sigprocmask(libc::SIG_SETMASK, &all, std::ptr::null_mut());
         // An inherited SIG_IGN (a background job of sh ignores INT and
         // QUIT) must not hide a signal from this report.
         for signal in 1..=64 {
@@ -312,13 +319,6 @@ fn orphans(count: usize, options: &[&str]) {
     std::process::exit(code);
 }
 
-fn block_all() -> libc::sigset_t {
-    let all = full_set();
-    // SAFETY: `all` is an initialised set.
-    unsafe { libc::sigprocmask(libc::SIG_SETMASK, &all, std::ptr::null_mut()) };
-    all
-}
-
 fn count() -> ! {
     let all = block_all();
     let mut counts = [0u32; 65];
@@ -380,12 +380,12 @@ fn orphan_wave(count: usize) {
 }
 
 fn orphan_waves(total: usize, wave: usize) -> ! {
-    let all = block_all();
+    block_all();
     orphan_wave(wave);
     say(&format!("ready waves {}", std::process::id()));
-    let mut start = all;
-    // SAFETY: `start` is an initialised set.
+    // SAFETY: sigemptyset initialises `start` before it is used.
     unsafe {
+        let mut start = std::mem::zeroed();
         libc::sigemptyset(&mut start);
         libc::sigaddset(&mut start, libc::SIGUSR2);
         libc::sigwaitinfo(&start, std::ptr::null_mut());
