@@ -9,7 +9,7 @@ pub const MAX_MS: u32 = u32::MAX;
 pub fn parse_ms(text: &[u8]) -> Option<u32> {
     let digits = text.iter().position(|b| !b.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(digits);
-    let scale: u64 = match unit {
+    let scale: u32 = match unit {
         b"ms" => 1,
         b"" | b"s" => 1_000,
         b"m" => 60_000,
@@ -17,7 +17,7 @@ pub fn parse_ms(text: &[u8]) -> Option<u32> {
         _ => return None,
     };
     let count = crate::signal::parse_number(number, MAX_MS)?;
-    u32::try_from(u64::from(count).checked_mul(scale)?).ok()
+    count.checked_mul(scale)
 }
 
 #[cfg(test)]

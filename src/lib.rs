@@ -19,3 +19,4 @@ mod properties;
 pub mod rewrite;
 pub mod signal;
 pub mod status;
+pub mod text;

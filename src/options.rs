@@ -11,6 +11,7 @@ use crate::line::Line;
 use crate::personality::{self, Action, Opt, Personality, Verbosity, When};
 use crate::rewrite::{self, SpecError};
 use crate::signal::{self, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU};
+use crate::text;
 
 /// The outcome of a successful parse (the settings go to the caller's
 /// [`Config`], which is large, so as not to copy it around).
@@ -177,9 +178,7 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
 
     /// `--name`, `--name=value` or `--name value`; `arg` is the whole word.
     fn long(&mut self, long: &'a [u8], arg: &'a [u8]) -> Step {
-        let mut parts = long.splitn(2, |&b| b == b'=');
-        let name = parts.next().unwrap_or_default();
-        let inline_value = parts.next();
+        let (name, inline_value) = text::split_at_any(long, b"=");
         let culprit = arg.get(..name.len() + 2).unwrap_or(arg);
         let opt = self.find_long(name).map_err(|problem| self.blame(problem, culprit))?;
         let value = match (opt.action.takes_value(), inline_value) {
@@ -369,7 +368,11 @@ impl UsageError<'_> {
             line.bytes(self.variable).text(": ");
         }
         let index = self.problem as usize;
-        let message = MESSAGES.split(|&b| b == 0).nth(index).unwrap_or_default();
+        let mut message = MESSAGES;
+        for _ in 0..index {
+            message = text::split_at_any(message, b"\0").1.unwrap_or_default();
+        }
+        let message = text::field(message, b"\0");
         // Short options are kept as their bare letter.
         let mut dashed = [b'-', 0];
         let culprit = match self.culprit {

@@ -9,6 +9,7 @@
 
 use crate::config::{Config, StatusSet, Target};
 use crate::rewrite::{RewriteTable, SpecRules};
+use crate::text;
 
 /// The conventions scythe follows: one per family of names.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -212,9 +213,8 @@ fn scan<T>(
 ) -> Option<&'static T> {
     let mut rest = help.as_bytes();
     for entry in table {
-        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
-        let (line, next) = rest.split_at(end);
-        rest = next.get(1..).unwrap_or_default();
+        let (line, next) = text::split_at_any(rest, b"\n");
+        rest = next.unwrap_or_default();
         if names(entry) & convention.bit() != 0 && wanted(entry, line) {
             return Some(entry);
         }
@@ -237,7 +237,7 @@ pub fn long(help: &[u8]) -> &[u8] {
         [b'-', b'-', name @ ..] | [_, _, b',', b' ', b'-', b'-', name @ ..] => name,
         _ => return b"",
     };
-    name.split(|&b| b == b' ' || b == b'\t').next().unwrap_or_default()
+    text::field(name, b" \t")
 }
 
 /// Every option of every name, in help-text order; [`OPTION_HELP`] has
@@ -344,7 +344,7 @@ TINI_VERBOSITY=N\tverbosity, 1 by default";
 
 /// The variable a help line names (`SCYTHE_VERBOSE`): up to `=` or tab.
 pub fn variable(help: &'static [u8]) -> &'static [u8] {
-    help.split(|&b| b == b'=' || b == b'\t').next().unwrap_or_default()
+    text::field(help, b"=\t")
 }
 
 /// scythe's own defaults: relay to the group, adopt orphans, clean child,

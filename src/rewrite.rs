@@ -5,6 +5,7 @@
 //! drops SIGHUP instead of relaying it.
 
 use crate::signal::{self, SIGCHLD, SIGKILL, SIGSTOP, SigSet};
+use crate::text;
 
 /// A signal-to-signal map; every signal maps to itself until rewritten.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -98,8 +99,10 @@ pub fn parse_spec(spec: &[u8], rules: SpecRules) -> Result<(u8, u8), (SpecError,
 
 /// FROM and TO, split at the first colon.
 pub fn split_spec(spec: &[u8]) -> Option<(&[u8], &[u8])> {
-    let mut parts = spec.splitn(2, |&b| b == b':');
-    Some((parts.next()?, parts.next()?))
+    match text::split_at_any(spec, b":") {
+        (from, Some(to)) => Some((from, to)),
+        (_, None) => None,
+    }
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ const SLOT: usize = 6;
 fn plain_name(signal: u8) -> &'static [u8] {
     let start = usize::from(signal.wrapping_sub(1)) * SLOT;
     let slot = NAMES.get(start..start + SLOT).unwrap_or_default();
-    slot.split(|&b| b == b' ').next().unwrap_or_default()
+    crate::text::field(slot, b" ")
 }
 
 /// Parses a decimal number with no sign, as used for signals, exit codes and

@@ -8,6 +8,7 @@ use scythe::config::User;
 use scythe::errno;
 use scythe::line::Line;
 use scythe::signal::{self, SigSet};
+use scythe::text;
 
 use crate::{log, sys};
 
@@ -137,7 +138,10 @@ fn exec_search(command: &Command) -> Errno {
     }
     let mut path_buffer = [0u8; 4096];
     let mut denied = false;
-    for directory in command.path.split(|&b| b == b':') {
+    let mut rest = Some(command.path);
+    while let Some(path) = rest {
+        let (directory, next) = text::split_at_any(path, b":");
+        rest = next;
         let Some(path) = join(&mut path_buffer, directory, name) else {
             continue;
         };

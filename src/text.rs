@@ -1,0 +1,39 @@
+//! Splitting byte strings: one small function for every parser, where
+//! core's `split` and `splitn` would add a copy of themselves per caller.
+
+/// `text` up to the first byte that is one of `ends`, and what follows that
+/// byte (`None` when no byte of `ends` occurs: the first part is then all
+/// of `text`).
+#[inline(never)]
+pub fn split_at_any<'a>(text: &'a [u8], ends: &[u8]) -> (&'a [u8], Option<&'a [u8]>) {
+    let mut at = 0;
+    for &byte in text {
+        if ends.iter().any(|&end| end == byte) {
+            let (head, rest) = text.split_at(at);
+            return (head, rest.get(1..));
+        }
+        at += 1;
+    }
+    (text, None)
+}
+
+/// `text` up to the first byte that is one of `ends` (all of it if none).
+pub fn field<'a>(text: &'a [u8], ends: &[u8]) -> &'a [u8] {
+    split_at_any(text, ends).0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_the_first_end_only() {
+        assert_eq!(split_at_any(b"a:b:c", b":"), (&b"a"[..], Some(&b"b:c"[..])));
+        assert_eq!(split_at_any(b"a=b\tc", b"\t="), (&b"a"[..], Some(&b"b\tc"[..])));
+        assert_eq!(split_at_any(b":", b":"), (&b""[..], Some(&b""[..])));
+        assert_eq!(split_at_any(b"abc", b":"), (&b"abc"[..], None));
+        assert_eq!(split_at_any(b"", b":"), (&b""[..], None));
+        assert_eq!(field(b"name value", b" \t"), b"name");
+        assert_eq!(field(b"name", b" \t"), b"name");
+    }
+}
