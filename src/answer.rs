@@ -2,14 +2,14 @@
 //! the licence, each in the shape the name it runs under calls for, and
 //! always in scythe's own words.
 
-use scythe::personality::{self, Personality, VersionStyle};
+use scythe::personality::{self, Personality};
 
 use crate::log::{self, Stream};
 
 /// The help text: usage under the name scythe was run as, then the options
 /// and variables that name accepts.
 pub fn help(personality: &Personality, name: &[u8]) {
-    let fd = if personality.help_on_stderr { Stream::Stderr } else { Stream::Stdout };
+    let fd = answers_stream(personality);
     let convention = personality.convention;
     log::write(fd, b"Usage: ");
     log::write(fd, name);
@@ -40,28 +40,14 @@ fn indented(fd: Stream, help: &[u8]) {
     log::write(fd, b"\n");
 }
 
+/// The version line, where this name's convention puts it.
 pub fn version(personality: &Personality) {
-    match personality.version {
-        VersionStyle::Plain => log::write(
-            Stream::Stdout,
-            concat!("scythe ", env!("CARGO_PKG_VERSION"), "\n").as_bytes(),
-        ),
-        VersionStyle::Prefixed => log::write(
-            Stream::Stderr,
-            concat!("scythe v", env!("CARGO_PKG_VERSION"), "\n").as_bytes(),
-        ),
-        VersionStyle::Dashed => log::write(
-            Stream::Stdout,
-            concat!(
-                "scythe version ",
-                env!("CARGO_PKG_VERSION"),
-                " - git.",
-                env!("SCYTHE_COMMIT"),
-                "\n"
-            )
-            .as_bytes(),
-        ),
-    }
+    log::write(answers_stream(personality), personality.version.as_bytes());
+}
+
+/// Where help and version go under this name.
+fn answers_stream(personality: &Personality) -> Stream {
+    if personality.answers_on_stderr { Stream::Stderr } else { Stream::Stdout }
 }
 
 /// A short statement of scythe's licence (the full text, in the LICENSE

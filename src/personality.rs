@@ -62,9 +62,10 @@ pub struct Personality {
     /// How `-v` and the verbosity variable count.
     pub verbosity: Verbosity,
     pub rewrite_rules: SpecRules,
-    pub version: VersionStyle,
-    /// Help goes to stderr rather than stdout.
-    pub help_on_stderr: bool,
+    /// The `--version` line, which always names scythe.
+    pub version: &'static str,
+    /// Help and version go to stderr rather than stdout.
+    pub answers_on_stderr: bool,
 }
 
 /// The settings in which the names differ, as each starts out. (Stored
@@ -118,18 +119,6 @@ pub enum Verbosity {
     /// Levels counted from 1, the default, which shows warnings only; 0
     /// silences them; each level above shows more.
     FromOne,
-}
-
-/// The shape of the `--version` line; it always names scythe.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum VersionStyle {
-    /// `scythe 0.1.0` on stdout.
-    Plain,
-    /// `scythe v0.1.0` on stderr.
-    Prefixed,
-    /// `scythe version 0.1.0 - git.COMMIT` on stdout, a shape that tools
-    /// which read a version out of that line understand.
-    Dashed,
 }
 
 /// What an option does when it is given.
@@ -366,8 +355,8 @@ pub static SCYTHE: Personality = Personality {
     usage_status: 2,
     verbosity: Verbosity::Levels,
     rewrite_rules: SpecRules::ALL,
-    version: VersionStyle::Plain,
-    help_on_stderr: false,
+    version: concat!("scythe ", env!("CARGO_PKG_VERSION"), "\n"),
+    answers_on_stderr: false,
 };
 
 /// Its child leads a new session with the terminal; job-control signals stop
@@ -387,8 +376,8 @@ pub static DUMB_INIT: Personality = Personality {
     usage_status: 1,
     verbosity: Verbosity::OnOff,
     rewrite_rules: SpecRules { highest: 31, refuse_unrelayed: false },
-    version: VersionStyle::Prefixed,
-    help_on_stderr: true,
+    version: concat!("scythe v", env!("CARGO_PKG_VERSION"), "\n"),
+    answers_on_stderr: true,
 };
 
 /// Relays to the child alone; a subreaper only when asked; the child keeps
@@ -405,8 +394,15 @@ pub static TINI: Personality = Personality {
     usage_status: 1,
     verbosity: Verbosity::FromOne,
     rewrite_rules: SpecRules::ALL,
-    version: VersionStyle::Dashed,
-    help_on_stderr: false,
+    // The shape tools that read a version out of this name's line expect.
+    version: concat!(
+        "scythe version ",
+        env!("CARGO_PKG_VERSION"),
+        " - git.",
+        env!("SCYTHE_COMMIT"),
+        "\n"
+    ),
+    answers_on_stderr: false,
 };
 
 #[cfg(test)]
