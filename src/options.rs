@@ -29,12 +29,13 @@ pub enum Parsed {
 }
 
 /// Why the command line cannot be used; `culprit` is the offending text,
-/// and `variable` the environment variable it came from, if any.
+/// and `source` the environment variable or `--rewrite` it came from, if
+/// either (messages name it first).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct UsageError<'a> {
     pub problem: Problem,
     pub culprit: &'a [u8],
-    pub variable: &'static [u8],
+    pub source: &'static [u8],
 }
 
 /// What is wrong; each has its message, in this order, in [`MESSAGES`].
@@ -44,10 +45,11 @@ pub enum Problem {
     MissingValue,
     UnexpectedValue,
     NoCommand,
-    RewriteNoColon,
-    RewriteNotASignal,
-    RewriteOutOfRange,
-    RewriteNeverRelayed,
+    /// A `--rewrite` spec with no colon.
+    NotFromTo,
+    /// A signal above the highest a rewrite accepts (or 0 as FROM).
+    OutOfRange,
+    NeverRelayed,
     BadSignal,
     BadStatus,
     BadDuration,
@@ -66,10 +68,9 @@ const MESSAGES: &[u8] = b"unknown option '%'\0\
     option '%' needs a value\0\
     option '%' takes no value\0\
     no COMMAND given\0\
-    --rewrite '%': expected FROM:TO\0\
-    --rewrite: '%' is not a signal\0\
-    --rewrite: '%' is out of range\0\
-    --rewrite: '%' is never relayed and cannot be rewritten\0\
+    '%' is not FROM:TO\0\
+    '%' is out of range\0\
+    '%' is never relayed and cannot be rewritten\0\
     '%' is not a signal\0\
     '%' is not an exit status (0 to 255)\0\
     '%' is not a duration (like 500ms, 5s, 2m)\0\
@@ -111,13 +112,11 @@ where
         given: 0,
         level: None,
         culprit: b"",
-        variable: b"",
+        source: b"",
     };
     match parser.run(env) {
         Ok(parsed) => Ok(parsed),
-        Err(problem) => {
-            Err(UsageError { problem, culprit: parser.culprit, variable: parser.variable })
-        }
+        Err(problem) => Err(UsageError { problem, culprit: parser.culprit, source: parser.source }),
     }
 }
 
@@ -132,10 +131,10 @@ struct Parser<'p, 'a, A: Args<'a> + ?Sized> {
     given: u32,
     /// The verbosity the environment asks for.
     level: Option<&'a [u8]>,
-    /// The text at fault, once a step has failed, and the variable it came
-    /// from (empty for options).
+    /// The text at fault, once a step has failed, and the variable or
+    /// option it came from, if messages name it.
     culprit: &'a [u8],
-    variable: &'static [u8],
+    source: &'static [u8],
 }
 
 /// What one step of the parse gives: `Some` when an option ends the parse at
@@ -245,11 +244,12 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
             Action::Rewrite => match rewrite::parse_spec(value, self.personality.rewrite_rules) {
                 Ok((from, to)) => config.rewrite.set(from, to),
                 Err((error, part)) => {
+                    self.source = b"--rewrite";
                     let problem = match error {
-                        SpecError::NoColon => Problem::RewriteNoColon,
-                        SpecError::NotASignal => Problem::RewriteNotASignal,
-                        SpecError::OutOfRange => Problem::RewriteOutOfRange,
-                        SpecError::NeverRelayed => Problem::RewriteNeverRelayed,
+                        SpecError::NoColon => Problem::NotFromTo,
+                        SpecError::NotASignal => Problem::BadSignal,
+                        SpecError::OutOfRange => Problem::OutOfRange,
+                        SpecError::NeverRelayed => Problem::NeverRelayed,
                     };
                     return Err(self.blame(problem, part));
                 }
@@ -299,7 +299,7 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
             }
             let variable = personality::variable(help);
             let Some(value) = env(variable) else { return };
-            self.variable = variable;
+            self.source = variable;
             let step = match (rule.when, value) {
                 (When::Set, _) => self.apply(rule.action, value),
                 (When::Present, _) | (When::Is1 | When::Switch, b"1") | (When::Is0, b"0") => {
@@ -313,7 +313,7 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
         if let Some(problem) = failure {
             return Err(problem);
         }
-        self.variable = b"";
+        self.source = b"";
         let level = self.level;
         let config = &mut *self.config;
         let flags = self.verbose_flags;
@@ -322,7 +322,7 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
                 config.verbosity = match (flags, level) {
                     (0, Some(value)) => {
                         self.culprit = value;
-                        self.variable = b"SCYTHE_VERBOSE";
+                        self.source = b"SCYTHE_VERBOSE";
                         signal::parse_number(value, u32::MAX).ok_or(Problem::BadVerbosity)?
                     }
                     (flags, _) => flags,
@@ -364,8 +364,8 @@ fn leading_number(text: &[u8]) -> u32 {
 impl UsageError<'_> {
     /// The one-line message for this error.
     pub fn describe<'l>(&self, line: &'l mut Line) -> &'l mut Line {
-        if !self.variable.is_empty() {
-            line.bytes(self.variable).text(": ");
+        if !self.source.is_empty() {
+            line.bytes(self.source).text(": ");
         }
         let index = self.problem as usize;
         let mut message = MESSAGES;
@@ -603,7 +603,7 @@ mod tests {
             (&["-r"], "option '-r' needs a value"),
             (&["--rewrite"], "option '--rewrite' needs a value"),
             (&["--verbose=2", "x"], "option '--verbose' takes no value"),
-            (&["-r", "15", "x"], "--rewrite '15': expected FROM:TO"),
+            (&["-r", "15", "x"], "--rewrite: '15' is not FROM:TO"),
             (&["-r", "TERM:NOPE", "x"], "--rewrite: 'NOPE' is not a signal"),
             (&["-r", "NOPE:1", "x"], "--rewrite: 'NOPE' is not a signal"),
             (&["-r", "KILL:1", "x"], "--rewrite: 'KILL' is never relayed and cannot be rewritten"),
