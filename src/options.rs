@@ -190,8 +190,9 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
     }
 
     fn find_long(&self, name: &[u8]) -> Result<&'static Opt, Problem> {
+        // (`--=1` names no option, not the first one without a long name.)
         personality::find_option(self.personality.convention, &mut |help| {
-            personality::long(help) == name
+            !name.is_empty() && personality::long(help) == name
         })
         .ok_or(Problem::UnknownOption)
     }
@@ -600,6 +601,7 @@ mod tests {
             (&["-vx", "true"], "unknown option '-x'"),
             (&["--bogus=1", "true"], "unknown option '--bogus'"),
             (&["--ver", "true"], "unknown option '--ver'"),
+            (&["--=1", "true"], "unknown option '--'"),
             (&["-r"], "option '-r' needs a value"),
             (&["--rewrite"], "option '--rewrite' needs a value"),
             (&["--verbose=2", "x"], "option '--verbose' takes no value"),
