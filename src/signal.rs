@@ -66,12 +66,9 @@ pub fn parse_number(text: &[u8], max: u32) -> Option<u32> {
 /// name in any case, with or without `SIG` (`TERM`, `SIGTERM`, `sigterm`,
 /// `RTMIN`, `RTMIN+2`, `SIGRTMAX`).
 pub fn parse(text: &[u8]) -> Option<u8> {
-    if let Some(number) = parse_number(text, u32::from(MAX)) {
-        return Some(number as u8);
-    }
     let name = strip_prefix_ignore_case(text, b"SIG").unwrap_or(text);
-    // `SIG36`, as messages write signals without a name.
-    if let Some(number) = parse_number(name, u32::from(MAX)).filter(|_| name.len() < text.len()) {
+    // A number, or `SIG36` as messages write signals without a name.
+    if let Some(number) = parse_number(name, u32::from(MAX)) {
         return Some(number as u8);
     }
     if let Some(signal) = (1..=31).find(|&signal| same_ignoring_case(name, plain_name(signal))) {
