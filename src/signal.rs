@@ -71,8 +71,10 @@ pub fn parse(text: &[u8]) -> Option<u8> {
     if let Some(number) = parse_number(name, u32::from(MAX)) {
         return Some(number as u8);
     }
-    if let Some(signal) = (1..=31).find(|&signal| same_ignoring_case(name, plain_name(signal))) {
-        return Some(signal);
+    for signal in 1..32 {
+        if same_ignoring_case(name, plain_name(signal)) {
+            return Some(signal);
+        }
     }
     parse_realtime(name)
 }
