@@ -9,8 +9,7 @@ pub fn split_at_any<'a>(text: &'a [u8], ends: &[u8]) -> (&'a [u8], Option<&'a [u
     let mut at = 0;
     for &byte in text {
         if ends.iter().any(|&end| end == byte) {
-            let (head, rest) = text.split_at(at);
-            return (head, rest.get(1..));
+            return (text.get(..at).unwrap_or_default(), text.get(at + 1..));
         }
         at += 1;
     }
