@@ -23,7 +23,9 @@ pub struct Reaped {
 
 /// Runs until the main child has ended; returns the round of reaping that
 /// found it. The first of each signal in `ignore_once` is dropped (see
-/// `main::let_go_of_terminal`).
+/// `main::let_go_of_terminal`). (Kept out of `main`, as is [`drain`]: inlined,
+/// they would grow its stack frame, and with it the code that addresses it.)
+#[inline(never)]
 pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet) -> Reaped {
     // With --kill-after: when to SIGKILL the main child, once it was told to
     // stop. Only while this deadline is pending does the wait have a timeout:
@@ -74,6 +76,7 @@ pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet) -> Reaped 
 /// through the rewrite table), reaps, and waits up to the grace time; then
 /// SIGKILLs what is left and reaps that too. Without it, those processes
 /// would die of the kernel's SIGKILL the moment PID 1 exits, mid-write.
+#[inline(never)]
 pub fn drain(main: Pid, config: &Config) {
     let stop = config.rewrite.apply(SIGTERM);
     if stop != 0 {
