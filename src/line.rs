@@ -51,19 +51,24 @@ impl Line {
         self.bytes(text.as_bytes())
     }
 
-    /// Appends `template` with each `%` in it replaced by `value`: one call
-    /// per message rather than one per piece keeps the binary small. A
+    /// Appends `template` with its placeholders filled in: each `%` by
+    /// `value`, each `#` by the next of `numbers` in decimal, each `$` by the
+    /// next of `numbers` as a signal (`SIGTERM`); a missing number is 0. One
+    /// call per message rather than one per piece keeps the binary small. A
     /// value longer than [`SHOWN`] bytes is cut short, with `...`, so that
     /// the rest of the message is never lost.
-    pub fn fill(&mut self, template: &[u8], value: &[u8]) -> &mut Line {
+    pub fn fill(&mut self, template: &[u8], value: &[u8], numbers: &[u32]) -> &mut Line {
+        let mut numbers = numbers.iter();
         for byte in template {
-            if *byte != b'%' {
-                self.bytes(core::slice::from_ref(byte));
-            } else if let Some(start) = value.get(..SHOWN - 3).filter(|_| value.len() > SHOWN) {
-                self.bytes(start).bytes(b"...");
-            } else {
-                self.bytes(value);
-            }
+            match byte {
+                b'%' => match value.get(..SHOWN - 3).filter(|_| value.len() > SHOWN) {
+                    Some(start) => self.bytes(start).bytes(b"..."),
+                    None => self.bytes(value),
+                },
+                b'#' => self.number(numbers.next().map_or(0, |&n| n)),
+                b'$' => self.signal(numbers.next().map_or(0, |&n| n as u8)),
+                _ => self.bytes(core::slice::from_ref(byte)),
+            };
         }
         self
     }
@@ -139,14 +144,15 @@ mod tests {
     #[test]
     fn fills_templates() {
         let mut line = Line::empty();
-        line.fill(b"a '%' b '%'", b"x").fill(b"", b"y").fill(b"plain", b"z");
-        assert_eq!(text(&mut line), "a 'x' b 'x'plain\n");
+        line.fill(b"a '%' b '%'", b"x", &[]).fill(b"", b"y", &[9]).fill(b"plain", b"z", &[]);
+        line.fill(b" #:$ # $", b"", &[42, 15, 7]);
+        assert_eq!(text(&mut line), "a 'x' b 'x'plain 42:SIGTERM 7 SIG0\n");
     }
 
     #[test]
     fn long_values_are_cut_and_the_message_kept() {
         let mut line = Line::new();
-        line.fill(b"bad '%' here", &[b'x'; 100]);
+        line.fill(b"bad '%' here", &[b'x'; 100], &[]);
         let expected = format!("scythe: bad '{}...' here\n", "x".repeat(SHOWN - 3));
         assert_eq!(text(&mut line), expected);
     }

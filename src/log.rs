@@ -18,6 +18,13 @@ pub enum Stream {
     Stderr = 2,
 }
 
+/// Writes `scythe: ` and `template`, filled in as [`Line::fill`] does, to
+/// stderr.
+#[inline(never)]
+pub fn say(template: &[u8], numbers: &[u32]) {
+    line(Line::new().fill(template, b"", numbers));
+}
+
 /// Writes a finished line to stderr.
 #[inline(never)]
 pub fn line(line: &mut Line) {

@@ -66,17 +66,14 @@ fn main(process: Process) -> ! {
         ChildSetup { mask, ignored, leads, user: config.user, no_new_privs: config.no_new_privs };
     let child = match spawn::spawn(&command, &setup) {
         Ok(child) => child,
-        Err(error) => {
-            let mut line = Line::new();
-            spawn::report_and_exit(line.fill(b"cannot start %: ", command.name), error, FAILURE)
-        }
+        Err(error) => spawn::report_and_exit(b"cannot start %: ", command.name, error, FAILURE),
     };
     // Never pin the caller's directory, mount or volume; the child has
     // already inherited it.
     let _ = process::chdir(c"/");
     if config.verbosity >= 1 {
         let mut line = Line::new();
-        log::line(line.fill(b"started % as ", command.name).number(supervise::pid_number(child)));
+        log::line(line.fill(b"started % as #", command.name, &[supervise::pid_number(child)]));
     }
     let reaped = supervise::supervise(child, &config, ignore_once);
     if config.grace_ms > 0 {
@@ -151,9 +148,7 @@ fn adopt_orphans(config: &Config) {
     let adopted = (config.subreaper && process::set_child_subreaper(Some(me)).is_ok())
         || process::child_subreaper().is_ok_and(|reaper| reaper.is_some());
     if !adopted && config.warnings {
-        log::line(
-            Line::new().text("warning: not PID 1 nor a subreaper: orphans will not be reaped"),
-        );
+        log::say(b"warning: not PID 1 nor a subreaper: orphans will not be reaped", &[]);
     }
 }
 
@@ -184,9 +179,7 @@ fn owns_terminal(group: i32) -> bool {
 fn exit(ended: Ended, config: &Config) -> ! {
     let code = config.exit_status(ended);
     if config.verbosity >= 1 {
-        let mut line = Line::new();
-        line.text("exiting ").number(code.into());
-        log::line(&mut line);
+        log::say(b"exiting #", &[code.into()]);
     }
     sys::exit(code)
 }

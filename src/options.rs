@@ -366,7 +366,7 @@ impl UsageError<'_> {
     /// The one-line message for this error.
     pub fn describe<'l>(&self, line: &'l mut Line) -> &'l mut Line {
         if !self.source.is_empty() {
-            line.bytes(self.source).text(": ");
+            line.fill(b"%: ", self.source, &[]);
         }
         let index = self.problem as usize;
         let mut message = MESSAGES;
@@ -383,7 +383,7 @@ impl UsageError<'_> {
             }
             culprit => culprit,
         };
-        line.fill(message, culprit).text(" (try --help)")
+        line.fill(message, culprit, &[]).text(" (try --help)")
     }
 }
 

@@ -88,12 +88,12 @@ fn become_command(command: &Command, setup: &ChildSetup) -> ! {
     }
     if let Err(error) = drop_privileges(setup) {
         // Never run COMMAND with more privilege than asked for.
-        report_and_exit(Line::new().text("cannot drop privileges: "), error, errno::CANNOT_EXECUTE);
+        report_and_exit(b"cannot drop privileges: ", b"", error, errno::CANNOT_EXECUTE);
     }
     sys::set_signal_mask(setup.mask);
     let error = exec_search(command);
     let status = errno::exec_failure_status(error.raw_os_error() as u32);
-    report_and_exit(Line::new().fill(b"%: ", command.name), error, status)
+    report_and_exit(b"%: ", command.name, error, status)
 }
 
 /// `--no-new-privs`, then `--user`: supplementary groups cleared, then the
@@ -111,13 +111,17 @@ fn drop_privileges(setup: &ChildSetup) -> Result<(), Errno> {
     Ok(())
 }
 
-/// Ends `line` with the error's words, writes it, and exits with `status`.
-pub fn report_and_exit(line: &mut Line, error: Errno, status: u8) -> ! {
-    match errno::describe(error.raw_os_error() as u32) {
+/// Writes `template` (filled in with `value`) and the error's words, and
+/// exits with `status`.
+pub fn report_and_exit(template: &[u8], value: &[u8], error: Errno, status: u8) -> ! {
+    let mut line = Line::new();
+    line.fill(template, value, &[]);
+    let code = error.raw_os_error() as u32;
+    match errno::describe(code) {
         Some(words) => line.text(words),
-        None => line.text("error ").number(error.raw_os_error() as u32),
+        None => line.fill(b"error #", b"", &[code]),
     };
-    log::line(line);
+    log::line(&mut line);
     sys::exit(status)
 }
 

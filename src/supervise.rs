@@ -38,9 +38,7 @@ pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet) -> Reaped 
                 kill_at = None;
                 let _ = send(main, config.target, SIGKILL);
                 if config.verbosity >= 1 {
-                    log::line(
-                        Line::new().text("--kill-after: SIGKILL -> ").number(pid_number(main)),
-                    );
+                    log::say(b"--kill-after: SIGKILL -> #", &[pid_number(main)]);
                 }
                 continue;
             }
@@ -49,7 +47,7 @@ pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet) -> Reaped 
         if ignore_once.contains(signal) {
             ignore_once = ignore_once.without(signal);
             if config.verbosity >= 1 {
-                log::line(Line::new().signal(signal).text(" from the terminal hand-off: ignored"));
+                log::say(b"$ from the terminal hand-off: ignored", &[signal.into()]);
             }
         } else if signal == SIGCHLD {
             let reaped = reap_all(Some(main), config);
@@ -83,14 +81,13 @@ pub fn drain(main: Pid, config: &Config) {
         reach_all(main, config, stop);
     }
     if config.verbosity >= 1 {
-        let mut line = Line::new();
-        log::line(line.signal(stop).text(" to the rest; grace ms: ").number(config.grace_ms));
+        log::say(b"$ to the rest; grace ms: #", &[stop.into(), config.grace_ms]);
     }
     if wait_for_the_rest(main, config, config.grace_ms) {
         return;
     }
     if config.verbosity >= 1 {
-        log::line(Line::new().text("grace time over: SIGKILL to what is left"));
+        log::say(b"grace time over: SIGKILL to what is left", &[]);
     }
     reach_all(main, config, SIGKILL);
     // Bounded: a process stuck in the kernel cannot be killed, and must not
@@ -149,10 +146,11 @@ fn reap_all(main: Option<Pid>, config: &Config) -> Reaped {
                 if Some(pid) == main {
                     reaped.main = Some(ended);
                 } else if config.verbosity >= 2 || (config.warn_on_reap && config.warnings) {
-                    let mut line = Line::new();
-                    line.text("reaped orphan ").number(pid_number(pid)).text(": ");
-                    describe_end(&mut line, ended);
-                    log::line(&mut line);
+                    let (template, detail) = match ended {
+                        Ended::Exited(code) => (&b"reaped orphan #: exit #"[..], code.into()),
+                        Ended::Killed(signal) => (&b"reaped orphan #: $"[..], signal.into()),
+                    };
+                    log::say(template, &[pid_number(pid), detail]);
                 }
             }
             Err(Errno::INTR) => {}
@@ -182,19 +180,16 @@ fn relay(received: u8, main: Pid, config: &Config) -> bool {
     // scythe carries on: the child may yet end by itself.
     let failed = result.err().filter(|error| *error != Errno::SRCH);
     if config.verbosity >= 1 || (failed.is_some() && config.warnings) {
-        // `SIGTERM -> 42`, `SIGTERM as SIGQUIT -> 42`, `SIGHUP dropped`.
-        let mut line = Line::new();
-        line.signal(received);
-        match signal {
-            0 => line.text(" dropped"),
-            _ if signal != received => line.text(" as ").signal(signal),
-            _ => &mut line,
+        let (received, pid) = (received.into(), pid_number(main));
+        let (template, numbers): (&[u8], [u32; 3]) = match signal {
+            0 => (b"$ dropped", [received, 0, 0]),
+            _ if u32::from(signal) != received => (b"$ as $ -> #", [received, signal.into(), pid]),
+            _ => (b"$ -> #", [received, pid, 0]),
         };
-        if signal != 0 {
-            line.text(" -> ").number(pid_number(main));
-        }
+        let mut line = Line::new();
+        line.fill(template, b"", &numbers);
         if let Some(error) = failed {
-            line.text(" failed: errno ").number(error.raw_os_error() as u32);
+            line.fill(b" failed: errno #", b"", &[error.raw_os_error() as u32]);
         }
         log::line(&mut line);
     }
@@ -208,9 +203,7 @@ pub fn terminate_group(main: Pid, config: &Config) {
     if signal != 0 {
         let result = signal_group(main, signal);
         if config.verbosity >= 1 && result.is_ok() {
-            let mut line = Line::new();
-            line.signal(signal).text(" -> what is left of group ").number(pid_number(main));
-            log::line(&mut line);
+            log::say(b"$ -> what is left of group #", &[signal.into(), pid_number(main)]);
         }
     }
 }
@@ -270,14 +263,6 @@ fn named(signal: u8) -> Signal {
     // hold nothing else), a number the kernel accepts; rustix's named
     // constants lack the real-time ones, hence the unchecked form.
     unsafe { Signal::from_raw_unchecked(i32::from(signal)) }
-}
-
-/// `exit 3` or, for a death by signal, `SIGTERM`.
-fn describe_end(line: &mut Line, ended: Ended) {
-    match ended {
-        Ended::Exited(code) => line.text("exit ").number(code.into()),
-        Ended::Killed(signal) => line.signal(signal),
-    };
 }
 
 /// A pid as a number for messages (pids are positive).
