@@ -70,11 +70,11 @@ const MESSAGES: &[u8] = b"unknown option '%'\0\
     no COMMAND given\0\
     '%' is not FROM:TO\0\
     '%' is out of range\0\
-    '%' is never relayed and cannot be rewritten\0\
+    '%' is never relayed\0\
     '%' is not a signal\0\
     '%' is not an exit status (0 to 255)\0\
     '%' is not a duration (like 500ms, 5s, 2m)\0\
-    '%' is not UID or UID:GID, in numbers\0\
+    '%' is not a numeric UID[:GID]\0\
     '%' is neither 1 nor 0\0\
     '%' is not a number\0\
     --pause runs no COMMAND\0";
@@ -608,7 +608,7 @@ mod tests {
             (&["-r", "15", "x"], "--rewrite: '15' is not FROM:TO"),
             (&["-r", "TERM:NOPE", "x"], "--rewrite: 'NOPE' is not a signal"),
             (&["-r", "NOPE:1", "x"], "--rewrite: 'NOPE' is not a signal"),
-            (&["-r", "KILL:1", "x"], "--rewrite: 'KILL' is never relayed and cannot be rewritten"),
+            (&["-r", "KILL:1", "x"], "--rewrite: 'KILL' is never relayed"),
             (&["-e", "256", "x"], "'256' is not an exit status (0 to 255)"),
             (&["-p", "SIGNOPE", "x"], "'SIGNOPE' is not a signal"),
             (&["-p", "0", "x"], "'0' is not a signal"),
@@ -682,7 +682,7 @@ mod tests {
         let cases: &[Case] = &[
             (&["-t", "-1", "x"], &[], "'-1' is not a duration (like 500ms, 5s, 2m)"),
             (&["--kill-after", "5x", "x"], &[], "'5x' is not a duration (like 500ms, 5s, 2m)"),
-            (&["-u", "nobody", "x"], &[], "'nobody' is not UID or UID:GID, in numbers"),
+            (&["-u", "nobody", "x"], &[], "'nobody' is not a numeric UID[:GID]"),
             (&["x"], &[("SCYTHE_ALL", "yes")], "SCYTHE_ALL: 'yes' is neither 1 nor 0"),
             (
                 &["x"],
