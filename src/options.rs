@@ -282,7 +282,9 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
     }
 
     /// Reads the environment (options win over it) and settles verbosity
-    /// and the defaults that depend on other settings.
+    /// and the defaults that depend on other settings. (Not inlined: that
+    /// keeps the caller's stack frame, and the code addressing it, small.)
+    #[inline(never)]
     fn finish<E>(&mut self, env: E) -> Result<(), Problem>
     where
         E: Fn(&[u8]) -> Option<&'a [u8]>,
