@@ -8,18 +8,18 @@ pub const NOT_FOUND: u8 = 127;
 pub const CANNOT_EXECUTE: u8 = 126;
 
 /// A short description of `errno`, as `strerror` would give it for the
-/// errors `fork`, `execve` and friends return; `None` for the rest (the
-/// caller prints the number).
-pub fn describe(errno: u32) -> Option<&'static str> {
-    Some(match errno {
-        EPERM => "Operation not permitted",
-        ENOENT => "No such file or directory",
-        ENOEXEC => "Exec format error",
-        EAGAIN => "Resource temporarily unavailable",
-        EACCES => "Permission denied",
-        EINVAL => "Invalid argument",
-        _ => return None,
-    })
+/// errors `fork`, `execve` and friends return; for the rest, `error #`, a
+/// template for [`Line::fill`](crate::line::Line::fill) to put the number in.
+pub fn describe(errno: u32) -> &'static [u8] {
+    match errno {
+        EPERM => b"Operation not permitted",
+        ENOENT => b"No such file or directory",
+        ENOEXEC => b"Exec format error",
+        EAGAIN => b"Resource temporarily unavailable",
+        EACCES => b"Permission denied",
+        EINVAL => b"Invalid argument",
+        _ => b"error #",
+    }
 }
 
 /// scythe's exit status when `execve` of COMMAND failed with `errno`.
@@ -51,9 +51,9 @@ mod tests {
 
     #[test]
     fn common_errors_have_words() {
-        assert_eq!(describe(ENOENT), Some("No such file or directory"));
-        assert_eq!(describe(EACCES), Some("Permission denied"));
-        assert_eq!(describe(9999), None);
+        assert_eq!(describe(ENOENT), b"No such file or directory");
+        assert_eq!(describe(EACCES), b"Permission denied");
+        assert_eq!(describe(9999), b"error #");
     }
 
     #[test]

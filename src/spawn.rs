@@ -117,11 +117,7 @@ pub fn report_and_exit(template: &[u8], value: &[u8], error: Errno, status: u8) 
     let mut line = Line::new();
     line.fill(template, value, &[]);
     let code = error.raw_os_error() as u32;
-    match errno::describe(code) {
-        Some(words) => line.text(words),
-        None => line.fill(b"error #", b"", &[code]),
-    };
-    log::line(&mut line);
+    log::line(line.fill(errno::describe(code), b"", &[code]));
     sys::exit(status)
 }
 
