@@ -48,12 +48,9 @@ fn the_binary_is_static_and_within_budget() {
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(&bytes[..4], b"\x7fELF");
     let elf = Elf::new(&bytes);
-    // 32-bit x86 is the one exception, for now: rustix makes every system
-    // call there through the vDSO, and the code that finds it weighs about
-    // 2 KiB, which puts that build some 300 bytes over the 16 KiB budget
-    // (see the note on issue 5). Its own, tighter budget keeps it from
-    // growing further.
-    let budget = if elf.half(18) == EM_386 { 16 * 1024 + 512 } else { 16 * 1024 };
+    // The same budget on every architecture, 32-bit x86 included, where
+    // rustix's vDSO lookup adds about 2 KiB.
+    let budget = 16 * 1024;
     let size = bytes.len();
     assert!(size <= budget, "{} is {size} bytes, over its {budget}-byte budget", path.display());
     assert_eq!(elf.half(16), 2, "ET_EXEC: static, not PIE");
@@ -62,9 +59,6 @@ fn the_binary_is_static_and_within_budget() {
         assert_ne!(kind, 2, "PT_DYNAMIC: dynamically linked");
     }
 }
-
-/// e_machine of 32-bit x86.
-const EM_386: u16 = 3;
 
 /// A little-endian ELF file, 32- or 64-bit.
 struct Elf<'a> {
