@@ -202,8 +202,9 @@ fn scan<T>(
 ) -> Option<&'static T> {
     let mut rest = help.as_bytes();
     for entry in table {
-        let (line, next) = text::split_at_any(rest, b"\n");
-        rest = next.unwrap_or_default();
+        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        let (line, next) = rest.split_at(end);
+        rest = next.get(1..).unwrap_or_default();
         if names(entry) & convention.bit() != 0 && wanted(entry, line) {
             return Some(entry);
         }
@@ -333,7 +334,8 @@ TINI_VERBOSITY=N\tverbosity, 1 by default";
 
 /// The variable a help line names (`SCYTHE_VERBOSE`): up to `=` or tab.
 pub fn variable(help: &'static [u8]) -> &'static [u8] {
-    text::field(help, b"=\t")
+    let end = help.iter().position(|&b| b == b'=' || b == b'\t').unwrap_or(help.len());
+    help.get(..end).unwrap_or_default()
 }
 
 /// scythe's own defaults: relay to the group, adopt orphans, clean child,
