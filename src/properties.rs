@@ -15,6 +15,7 @@ use crate::options::{self, Parsed};
 use crate::personality::{Convention, DUMB_INIT, Personality, SCYTHE, TINI};
 use crate::rewrite::{self, SpecRules};
 use crate::signal;
+use crate::text;
 
 /// Words an attacker or a confused user might pass: option-like ones,
 /// plausible values, and arbitrary bytes.
@@ -171,10 +172,19 @@ proptest! {
     }
 
     #[test]
+    fn splitting_agrees_with_core(text in vec(0u8..4, 0..40), ends in vec(0u8..4, 0..3)) {
+        let mut parts = text.splitn(2, |b| ends.contains(b));
+        let expected = (parts.next().unwrap_or_default(), parts.next());
+        prop_assert_eq!(text::split_at_any(&text, &ends), expected);
+    }
+
+    #[test]
     fn a_line_never_overflows_or_breaks(pieces in vec(vec(any::<u8>(), 0..300), 0..8)) {
         let mut line = Line::new();
         for piece in &pieces {
             line.bytes(piece).number(u32::MAX).signal(64);
+            // Any bytes as a template, placeholders and all.
+            line.fill(piece, piece, &[u32::MAX, 64]);
         }
         let finished = line.finish();
         prop_assert!(finished.len() <= 256);
