@@ -123,6 +123,22 @@ pub fn quiet(name: Name, mode: Mode) -> Launch {
     scythe_as(name, mode).args(name.subreaper_options())
 }
 
+/// The signal mask and the ignored signals (`SigBlk`, `SigIgn`) COMMAND
+/// starts with under scythe as `name` in `mode`, scythe itself started as
+/// `start` sets it up.
+pub fn child_signal_state(name: Name, mode: Mode, start: impl FnOnce(&mut Command)) -> (u64, u64) {
+    let finished = quiet(name, mode)
+        .args(["--", "grep", "^Sig[IB]", "/proc/self/status"])
+        .configure(start)
+        .run();
+    assert_eq!(finished.code, 0, "{name:?} {mode:?}: {finished:?}");
+    let mask = |field: &str| {
+        let line = finished.stdout.iter().find(|l| l.starts_with(field)).unwrap();
+        u64::from_str_radix(line.rsplit('\t').next().unwrap(), 16).unwrap()
+    };
+    (mask("SigBlk:"), mask("SigIgn:"))
+}
+
 impl Launch {
     pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
         self.args.push(arg.into());

@@ -287,18 +287,9 @@ fn exits_with_the_main_child_while_orphans_remain() {
 fn the_child_starts_with_a_clean_signal_state_or_as_tini_the_inherited_one() {
     for name in NAMES {
         for mode in MODES {
-            let finished = quiet(name, mode)
-                .args(["--", "grep", "^Sig[IB]", "/proc/self/status"])
-                .configure(|c| {
-                    start_dirty(c, &[libc::SIGINT, libc::SIGQUIT], &[libc::SIGUSR1, libc::SIGTERM])
-                })
-                .run();
-            assert_eq!(finished.code, 0, "{finished:?}");
-            let mask = |field: &str| {
-                let line = finished.stdout.iter().find(|l| l.starts_with(field)).unwrap();
-                u64::from_str_radix(line.rsplit('\t').next().unwrap(), 16).unwrap()
-            };
-            let (blocked, ignored) = (mask("SigBlk:"), mask("SigIgn:"));
+            let (blocked, ignored) = child_signal_state(name, mode, |c| {
+                start_dirty(c, &[libc::SIGINT, libc::SIGQUIT], &[libc::SIGUSR1, libc::SIGTERM])
+            });
             if name == Name::Tini {
                 // Tini's conventions pass the starting state on, transparently:
                 // INT (2) and QUIT (3) ignored, USR1 (10) and TERM (15) blocked,

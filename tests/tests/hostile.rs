@@ -69,16 +69,8 @@ fn everything_blocked_and_ignored_at_start_changes_nothing() {
     for name in NAMES {
         for mode in MODES {
             // The child's start: clean, or as tini, what scythe was given.
-            let state = quiet(name, mode)
-                .args(["--", "grep", "^Sig[IB]", "/proc/self/status"])
-                .configure(start_with_everything_blocked_and_ignored)
-                .run();
-            assert_eq!(state.code, 0, "{name:?} {mode:?}: {state:?}");
-            let mask = |field: &str| {
-                let line = state.stdout.iter().find(|l| l.starts_with(field)).unwrap();
-                u64::from_str_radix(line.rsplit('\t').next().unwrap(), 16).unwrap()
-            };
-            let (blocked, ignored) = (mask("SigBlk:"), mask("SigIgn:"));
+            let (blocked, ignored) =
+                child_signal_state(name, mode, start_with_everything_blocked_and_ignored);
             if name == Name::Tini {
                 let given = match mode {
                     Mode::Pid1 => ALL_BUT_KILL_AND_STOP & NOT_GLIBCS,
