@@ -66,13 +66,16 @@ dist: toolchain
 	done
 	cd dist && sha256sum scythe-* > SHA256SUMS && cat SHA256SUMS
 
+# Tests that mount (binfmt_misc, a cgroup hierarchy) or start daemons run in
+# a mount namespace of their own: whatever they mount ends with them.
+PRIVATE_MOUNTS := unshare --mount --propagation private
+
 # The same checks on every file of dist/, foreign ones under qemu-user.
 arch-test: dist
-	sh tests/setup-qemu.sh
-	@for file in dist/scythe-*; do \
+	$(PRIVATE_MOUNTS) sh tests/with-qemu.sh sh -c 'for file in dist/scythe-*; do \
 		echo "== $$file"; \
 		SCYTHE_BIN=$(CURDIR)/$$file cargo test --quiet --package scythe-tests --test arch || exit 1; \
-	done
+	done'
 
 # Two builds from scratch, in separate target directories, must give the
 # same bytes.
@@ -93,7 +96,8 @@ image: dist
 
 # scythe inside real runtimes: podman, crun, bubblewrap.
 runtime-test: dist
-	SCYTHE_BIN=$(abspath dist/scythe-amd64) cargo test --package scythe-tests --test runtime
+	SCYTHE_BIN=$(abspath dist/scythe-amd64) $(PRIVATE_MOUNTS) \
+		cargo test --package scythe-tests --test runtime
 
 # Measured side by side with the other inits, in one run (about a minute).
 bench: build

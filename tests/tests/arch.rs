@@ -1,7 +1,7 @@
 //! The checks every build must pass, whatever its architecture (issue #5):
 //! run against `$SCYTHE_BIN`, which `make test` points at each file of
 //! `make dist` in turn (foreign ones run under qemu-user through
-//! binfmt_misc; see tests/setup-qemu.sh). scythe runs as PID 1 of a new PID
+//! binfmt_misc; see tests/with-qemu.sh). scythe runs as PID 1 of a new PID
 //! namespace; its children are native programs.
 
 use scythe_tests::*;

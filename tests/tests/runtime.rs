@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use scythe_tests::*;
 
 /// The containers.conf of tests/runtime/setup-host.sh, which also applies
-/// the host fixes this machine needs (once per test run).
+/// the host fixes this machine needs (once per test run). Every test calls
+/// it before it starts a runtime, so that each works whichever runs first,
+/// alone or with the others.
 fn containers_conf() -> &'static str {
     static CONF: OnceLock<String> = OnceLock::new();
     CONF.get_or_init(|| {
@@ -246,6 +248,7 @@ fn crun_runs_a_bundle_with_scythe_first_and_kill_term_stops_it() {
         }
     }
     let _cleanup = Crun(id.clone());
+    containers_conf();
     let mut run = scythe(Mode::Subreaper)
         .program("crun")
         .args(["run", "--bundle"])
