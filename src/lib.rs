@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod duration;
+pub mod environment;
 pub mod errno;
 pub mod line;
 pub mod options;

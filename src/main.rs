@@ -21,13 +21,14 @@ mod sys;
 
 use rustix::process::{self, Pid};
 use scythe::config::{Config, Target};
+use scythe::environment::Environment;
 use scythe::line::Line;
 use scythe::options::{self, Args, Parsed};
 use scythe::personality::{Convention, Personality};
-use scythe::signal::{self, SIGCONT, SIGHUP, SigSet};
+use scythe::signal::{SIGCHLD, SIGCONT, SIGHUP, SigSet};
 use scythe::status::Ended;
 
-use crate::spawn::{ChildSetup, Command, Leads};
+use crate::spawn::{ChildSetup, Command, Dispositions, Leads};
 use crate::start::Process;
 
 /// Exit status when COMMAND cannot be started at all (`fork` failed).
@@ -40,8 +41,10 @@ fn main(process: Process) -> ! {
     let inherited_mask = sys::set_signal_mask(SigSet::FULL);
     let personality = Convention::for_argv0(process.name()).personality();
     let mut config = personality.defaults();
-    let command_at = parse(personality, &process, &mut config);
-    let inherited_ignored = prepare_signals(&config);
+    let mut environment = Environment::new();
+    process.read_environment(&mut environment);
+    let command_at = parse(personality, &process, &environment, &mut config);
+    let sigchld_ignored = prepare_signals(&config);
     adopt_orphans(&config);
     if config.pause {
         supervise::pause(&config);
@@ -50,7 +53,7 @@ fn main(process: Process) -> ! {
         argv: process.argv_from(command_at),
         envp: process.envp(),
         name: process.args().get(command_at).unwrap_or_default(),
-        path: process.env(b"PATH").unwrap_or(spawn::DEFAULT_PATH),
+        path: environment.path().unwrap_or(spawn::DEFAULT_PATH),
     };
     let group = sys::process_group();
     let (leads, ignore_once) = if config.new_session {
@@ -58,12 +61,17 @@ fn main(process: Process) -> ! {
     } else {
         (Leads::Group { take_terminal: owns_terminal(group) }, SigSet::EMPTY)
     };
-    let (mask, ignored) = match config.child_inherits_signals {
-        true => (inherited_mask, inherited_ignored),
-        false => (SigSet::EMPTY, SigSet::EMPTY),
+    let inherits = config.child_inherits_signals;
+    let setup = ChildSetup {
+        mask: if inherits { inherited_mask } else { SigSet::EMPTY },
+        signals: match inherits {
+            true => Dispositions::Inherited { sigchld_ignored },
+            false => Dispositions::Default,
+        },
+        leads,
+        user: config.user,
+        no_new_privs: config.no_new_privs,
     };
-    let setup =
-        ChildSetup { mask, ignored, leads, user: config.user, no_new_privs: config.no_new_privs };
     let child = match spawn::spawn(&command, &setup) {
         Ok(child) => child,
         Err(error) => spawn::report_and_exit(b"cannot start %: ", command.name, error, FAILURE),
@@ -95,8 +103,13 @@ fn main(process: Process) -> ! {
 /// Reads the options as the personality says into `config`; answers
 /// `--help`, `--version`, the licence and usage errors here. Returns where
 /// COMMAND is among the arguments.
-fn parse(personality: &Personality, process: &Process, config: &mut Config) -> usize {
-    match options::parse(personality, &process.args(), |name| process.env(name), config) {
+fn parse(
+    personality: &Personality,
+    process: &Process,
+    environment: &Environment<'static>,
+    config: &mut Config,
+) -> usize {
+    match options::parse(personality, &process.args(), environment, config) {
         Ok(Parsed::Run { command }) => return command,
         Ok(Parsed::Pause) => return 0,
         Ok(Parsed::Help) => answer::help(personality, process.name()),
@@ -110,28 +123,23 @@ fn parse(personality: &Personality, process: &Process, config: &mut Config) -> u
     sys::exit(0)
 }
 
-/// Puts every signal back to its default disposition and returns those that
-/// were ignored. An inherited SIG_IGN for SIGCHLD would make the kernel reap
-/// children on its own and lose the main child's status; the others would
-/// pass on to the child through `execve`, which keeps ignored signals
-/// ignored (the child gets them back only under conventions that want it).
-/// Also asks for the parent-death signal, if any.
-fn prepare_signals(config: &Config) -> SigSet {
-    let mut ignored = SigSet::EMPTY;
-    // (1..65, not 1..=64: an inclusive range costs a check per turn.)
-    for signal in 1..signal::MAX + 1 {
-        // SIGKILL and SIGSTOP refuse; nothing else can fail.
-        if sys::reset_disposition(signal) == Ok(true) {
-            ignored = ignored.with(signal);
-        }
-    }
+/// Puts SIGCHLD back to its default disposition and returns whether it was
+/// ignored; also asks for the parent-death signal, if any.
+///
+/// An inherited SIG_IGN for SIGCHLD makes the kernel reap children on its
+/// own, and the main child's status would be lost. No other disposition
+/// changes what scythe sees: it installs no handlers (and `execve` removed
+/// any), and a blocked signal is queued for `sigtimedwait` even when it is
+/// ignored. The child, which does care, sets its own (see `spawn`).
+fn prepare_signals(config: &Config) -> bool {
+    let sigchld_ignored = sys::reset_disposition(SIGCHLD) == Ok(true);
     if config.parent_death_signal != 0 {
         // SAFETY: the option parser only accepts signals 1 to 64.
         let signal =
             unsafe { process::Signal::from_raw_unchecked(config.parent_death_signal.into()) };
         let _ = process::set_parent_process_death_signal(Some(signal));
     }
-    ignored
+    sigchld_ignored
 }
 
 /// Outside a PID namespace of its own, scythe is not PID 1, and orphans would

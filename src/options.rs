@@ -7,8 +7,9 @@
 
 use crate::config::{Config, Target, User};
 use crate::duration;
+use crate::environment::Environment;
 use crate::line::Line;
-use crate::personality::{self, Action, Opt, Personality, Verbosity, When};
+use crate::personality::{self, Action, ENVIRONMENT, Opt, Personality, Verbosity, When};
 use crate::rewrite::{self, SpecError};
 use crate::signal::{self, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU};
 use crate::text;
@@ -91,17 +92,16 @@ impl<'a> Args<'a> for [&'a [u8]] {
 }
 
 /// Parses the arguments after argv\[0\] as `personality` reads them into
-/// `config`, which holds that personality's defaults; `env` looks up an
-/// environment variable by name.
-pub fn parse<'a, A, E>(
+/// `config`, which holds that personality's defaults; `environment` holds the
+/// variables that may count.
+pub fn parse<'a, A>(
     personality: &Personality,
     args: &A,
-    env: E,
+    environment: &Environment<'a>,
     config: &mut Config,
 ) -> Result<Parsed, UsageError<'a>>
 where
     A: Args<'a> + ?Sized,
-    E: Fn(&[u8]) -> Option<&'a [u8]>,
 {
     let mut parser = Parser {
         personality,
@@ -114,7 +114,7 @@ where
         culprit: b"",
         source: b"",
     };
-    match parser.run(env) {
+    match parser.run(environment) {
         Ok(parsed) => Ok(parsed),
         Err(problem) => Err(UsageError { problem, culprit: parser.culprit, source: parser.source }),
     }
@@ -143,10 +143,7 @@ struct Parser<'p, 'a, A: Args<'a> + ?Sized> {
 type Step = Result<Option<Parsed>, Problem>;
 
 impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
-    fn run<E>(&mut self, env: E) -> Result<Parsed, Problem>
-    where
-        E: Fn(&[u8]) -> Option<&'a [u8]>,
-    {
+    fn run(&mut self, environment: &Environment<'a>) -> Result<Parsed, Problem> {
         let command = loop {
             let Some(arg) = self.args.get(self.next) else { break self.next };
             self.next += 1;
@@ -160,7 +157,7 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
                 return Ok(answer);
             }
         };
-        self.finish(env)?;
+        self.finish(environment)?;
         match (self.args.get(command).is_some(), self.config.pause) {
             (true, false) => Ok(Parsed::Run { command }),
             (false, true) => Ok(Parsed::Pause),
@@ -285,24 +282,19 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
     /// and the defaults that depend on other settings. (Not inlined: that
     /// keeps the caller's stack frame, and the code addressing it, small.)
     #[inline(never)]
-    fn finish<E>(&mut self, env: E) -> Result<(), Problem>
-    where
-        E: Fn(&[u8]) -> Option<&'a [u8]>,
-    {
+    fn finish(&mut self, environment: &Environment<'a>) -> Result<(), Problem> {
         let convention = self.personality.convention;
         // Options win: a variable counts only if its option was not given.
         let mut given = self.given;
         if self.verbose_flags > 0 {
             given |= Action::Verbosity.bit();
         }
-        let mut failure = None;
-        personality::each_variable(convention, &mut |rule, help| {
-            if failure.is_some() || given & rule.action.bit() != 0 {
-                return;
+        let variables = if environment.any_of_its_own() { ENVIRONMENT } else { &[] };
+        for (index, rule) in variables.iter().enumerate() {
+            if rule.names & convention.bit() == 0 || given & rule.action.bit() != 0 {
+                continue;
             }
-            let variable = personality::variable(help);
-            let Some(value) = env(variable) else { return };
-            self.source = variable;
+            let Some(value) = environment.variable(index) else { continue };
             let step = match (rule.when, value) {
                 (When::Set, _) => self.apply(rule.action, value),
                 (When::Present, _) | (When::Is1 | When::Switch, b"1") | (When::Is0, b"0") => {
@@ -311,12 +303,12 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
                 (When::Switch, b"0") | (When::Is0 | When::Is1, _) => Ok(None),
                 (When::Switch, _) => Err(self.blame(Problem::BadSwitch, value)),
             };
-            failure = step.err();
-        });
-        if let Some(problem) = failure {
-            return Err(problem);
+            if let Err(problem) = step {
+                // Messages name the variable, found where names are written.
+                self.source = personality::variable(personality::environment_help(index));
+                return Err(problem);
+            }
         }
-        self.source = b"";
         let level = self.level;
         let config = &mut *self.config;
         let flags = self.verbose_flags;
@@ -414,12 +406,11 @@ mod tests {
         env: &[(&str, &str)],
     ) -> Result<(Parsed, Config), String> {
         let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-        let env: Vec<(String, Vec<u8>)> =
-            env.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect();
-        let lookup =
-            |name: &[u8]| env.iter().find(|(k, _)| k.as_bytes() == name).map(|(_, v)| v.as_slice());
+        let entries: Vec<Vec<u8>> = env.iter().map(|(k, v)| format!("{k}={v}").into()).collect();
+        let mut environment = Environment::new();
+        environment.read(entries.iter().map(Vec::as_slice));
         let mut config = personality.defaults();
-        match parse(personality, args.as_slice(), lookup, &mut config) {
+        match parse(personality, args.as_slice(), &environment, &mut config) {
             Ok(parsed) => Ok((parsed, config)),
             Err(error) => {
                 let mut line = Line::new();

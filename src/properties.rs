@@ -10,9 +10,10 @@ use proptest::prelude::*;
 
 use crate::config::User;
 use crate::duration;
+use crate::environment::Environment;
 use crate::line::Line;
 use crate::options::{self, Parsed};
-use crate::personality::{Convention, DUMB_INIT, Personality, SCYTHE, TINI};
+use crate::personality::{self, Convention, DUMB_INIT, Personality, SCYTHE, TINI};
 use crate::rewrite::{self, SpecRules};
 use crate::signal;
 use crate::text;
@@ -96,14 +97,39 @@ fn environment() -> impl Strategy<Value = Vec<(&'static str, Vec<u8>)>> {
     vec((names, prop_oneof![word(), vec(any::<u8>(), 0..12)]), 0..6)
 }
 
+/// Every name scythe reads, in the order [`Environment`] keeps them.
+fn known_names() -> Vec<&'static [u8]> {
+    let names = personality::ENVIRONMENT_HELP.lines().map(|l| personality::variable(l.as_bytes()));
+    names.chain([&b"PATH"[..]]).collect()
+}
+
+/// Environment entries as a process may get them: scythe's names with and
+/// without `=`, given twice, cut short or run on, in the wrong case, and
+/// arbitrary bytes (but NUL, which ends a C string).
+fn entries() -> impl Strategy<Value = Vec<Vec<u8>>> {
+    let name = prop::sample::select(known_names());
+    let value = vec(1u8..=255, 0..6);
+    let entry = prop_oneof![
+        (name.clone(), value.clone()).prop_map(|(n, v)| [n, b"=", &v].concat()),
+        (name.clone(), 0..30usize, value.clone()).prop_map(|(n, cut, v)| {
+            let n = &n[..cut.min(n.len())];
+            [n, &v].concat()
+        }),
+        (name, value.clone()).prop_map(|(n, v)| [&n.to_ascii_lowercase(), &b"="[..], &v].concat()),
+        vec(1u8..=255, 0..24),
+        "[A-Z_]{1,12}=[a-z0-9]{0,4}".prop_map(String::into_bytes),
+    ];
+    vec(entry, 0..24)
+}
+
 /// Parses and checks what any parse must give.
 fn check_parse(personality: &Personality, args: &[Vec<u8>], env: &[(&str, Vec<u8>)]) {
     let words: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
-    let lookup = |name: &[u8]| {
-        env.iter().rev().find(|(k, _)| k.as_bytes() == name).map(|(_, v)| v.as_slice())
-    };
+    let entries: Vec<Vec<u8>> = env.iter().map(|(k, v)| [k.as_bytes(), b"=", v].concat()).collect();
+    let mut environment = Environment::new();
+    environment.read(entries.iter().map(Vec::as_slice));
     let mut config = personality.defaults();
-    match options::parse(personality, words.as_slice(), lookup, &mut config) {
+    match options::parse(personality, words.as_slice(), &environment, &mut config) {
         Ok(Parsed::Run { command }) => {
             assert!(command < words.len(), "COMMAND past the end");
             assert!(!config.pause, "a COMMAND with pause mode");
@@ -129,6 +155,18 @@ proptest! {
         env in environment(),
     ) {
         check_parse(convention.personality(), &args, &env);
+    }
+
+    #[test]
+    fn one_pass_gives_what_getenv_gives(entries in entries()) {
+        let mut environment = Environment::new();
+        environment.read(entries.iter().map(Vec::as_slice));
+        for (index, name) in known_names().into_iter().enumerate() {
+            let getenv = entries.iter().find_map(|entry| {
+                entry.strip_prefix(name)?.strip_prefix(b"=")
+            });
+            prop_assert_eq!(environment.variable(index), getenv, "{:?}", String::from_utf8_lossy(name));
+        }
     }
 
     #[test]

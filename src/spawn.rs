@@ -7,7 +7,7 @@ use rustix::process::{Gid, Uid};
 use scythe::config::User;
 use scythe::errno;
 use scythe::line::Line;
-use scythe::signal::{self, SigSet};
+use scythe::signal::{self, SIGCHLD, SigSet};
 use scythe::text;
 
 use crate::{log, sys};
@@ -27,12 +27,23 @@ pub struct Command {
 pub struct ChildSetup {
     /// Its signal mask at `execve` (scythe's own is full).
     pub mask: SigSet,
-    /// Signals it ignores at `execve` (scythe itself ignores none).
-    pub ignored: SigSet,
+    pub signals: Dispositions,
     pub leads: Leads,
     /// The ids it runs as, if not scythe's own.
     pub user: Option<User>,
     pub no_new_privs: bool,
+}
+
+/// What the child makes of the signal dispositions it inherits from scythe,
+/// which are those scythe was started with, but for SIGCHLD's default.
+/// (`execve` keeps only SIG_IGN; handlers it resets.)
+#[derive(Clone, Copy)]
+pub enum Dispositions {
+    /// Every signal back to its default: a clean start.
+    Default,
+    /// As they are, SIGCHLD ignored again if it was, so that COMMAND starts
+    /// as scythe did.
+    Inherited { sigchld_ignored: bool },
 }
 
 /// What the child leads.
@@ -81,10 +92,18 @@ fn become_command(command: &Command, setup: &ChildSetup) -> ! {
             let _ = process::ioctl_tiocsctty(sys::stdin());
         }
     }
-    for signal in 1..signal::MAX + 1 {
-        if setup.ignored.contains(signal) {
-            let _ = sys::ignore(signal);
+    match setup.signals {
+        Dispositions::Default => {
+            // (1..65, not 1..=64: an inclusive range costs a check per turn.
+            // SIGKILL and SIGSTOP refuse; nothing else can fail.)
+            for signal in 1..signal::MAX + 1 {
+                let _ = sys::reset_disposition(signal);
+            }
         }
+        Dispositions::Inherited { sigchld_ignored: true } => {
+            let _ = sys::ignore(SIGCHLD);
+        }
+        Dispositions::Inherited { sigchld_ignored: false } => {}
     }
     if let Err(error) = drop_privileges(setup) {
         // Never run COMMAND with more privilege than asked for.

@@ -2,6 +2,7 @@
 //! a view of the arguments and environment the kernel put on the stack, the
 //! memory functions LLVM may call, and the panic handler.
 
+use scythe::environment::{Entry, Environment};
 use scythe::options::Args;
 
 /// The kernel starts a process with the stack pointer at `argc`, followed
@@ -142,28 +143,39 @@ impl Process {
         self.envp
     }
 
-    /// The value of environment variable `name` (which holds no `=` or NUL),
-    /// if set. Entries are compared byte by byte, without measuring them
-    /// first: most differ in their first byte, and environments are long.
-    pub fn env(&self, name: &[u8]) -> Option<&'static [u8]> {
+    /// Reads the variables scythe may use into `environment`, picking them
+    /// out of the environment in one pass (see `scythe::environment`).
+    pub fn read_environment(&self, environment: &mut Environment<'static>) {
         let mut entry = self.envp;
-        loop {
-            // SAFETY: envp is a NULL-terminated array of NUL-terminated
-            // strings; `entry` never steps past its NULL, and no byte is read
-            // past an entry's NUL, where the comparison with `name` (which
-            // has no NUL) stops.
-            unsafe {
-                let pointer = *entry;
-                if pointer.is_null() {
-                    return None;
-                }
-                entry = entry.add(1);
-                let same = (0..name.len()).all(|i| *pointer.add(i) == name[i]);
-                if same && *pointer.add(name.len()) == b'=' {
-                    return Some(c_bytes(pointer.add(name.len() + 1)));
-                }
+        environment.read(core::iter::from_fn(|| {
+            // SAFETY: envp is a NULL-terminated array; `entry` never steps
+            // past its NULL.
+            let pointer = unsafe { *entry };
+            if pointer.is_null() {
+                return None;
             }
-        }
+            // SAFETY: as above, and the NULL is still ahead.
+            entry = unsafe { entry.add(1) };
+            Some(CString(pointer))
+        }))
+    }
+}
+
+/// An environment entry as the kernel left it: a NUL-terminated string that
+/// lives as long as the process.
+#[derive(Clone, Copy)]
+struct CString(*const u8);
+
+impl Entry<'static> for CString {
+    unsafe fn byte(self, at: usize) -> u8 {
+        // SAFETY: the caller has read no NUL before `at`, so `at` is within
+        // the string (at its NUL at the farthest).
+        unsafe { *self.0.add(at) }
+    }
+
+    unsafe fn rest(self, at: usize) -> &'static [u8] {
+        // SAFETY: as above; the string is never freed.
+        unsafe { c_bytes(self.0.add(at)) }
     }
 }
 

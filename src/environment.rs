@@ -1,0 +1,232 @@
+//! The environment, read once: at start-up scythe picks out, in one pass,
+//! every variable it may use, and the parser asks that result.
+//!
+//! Kubernetes gives every container seven variables per Service (service
+//! links), thousands of them in a large cluster, and scythe reads none of
+//! those: each is turned away on its first byte or two, so start-up costs a
+//! few instructions per variable, however many names scythe knows. When a
+//! variable is given twice, the first counts, as for `getenv`.
+
+use core::mem::MaybeUninit;
+
+use crate::personality::{self, ENVIRONMENT};
+use crate::text;
+
+/// An environment entry, `NAME=value`, read a byte at a time: entries come
+/// from the kernel as C strings, and most are never read past their first
+/// byte or two, so they are never measured either.
+pub trait Entry<'a>: Copy {
+    /// The byte at `at`, 0 at the end of the entry.
+    ///
+    /// # Safety
+    /// No byte before `at` may be the end (0): the entry is never read past
+    /// its end.
+    unsafe fn byte(self, at: usize) -> u8;
+
+    /// The bytes from `at` to the end (`at` at most the entry's length).
+    ///
+    /// # Safety
+    /// As for [`Entry::byte`].
+    unsafe fn rest(self, at: usize) -> &'a [u8];
+}
+
+/// An entry held as a slice (its end is the slice's end), as tests hold them.
+impl<'a> Entry<'a> for &'a [u8] {
+    unsafe fn byte(self, at: usize) -> u8 {
+        self.get(at).copied().unwrap_or(0)
+    }
+
+    unsafe fn rest(self, at: usize) -> &'a [u8] {
+        self.get(at..).unwrap_or_default()
+    }
+}
+
+/// Every variable scythe reads begins with one of these (a unit test holds
+/// [`ENVIRONMENT`] to it); `PATH=` is the whole of `PATH`'s name.
+const FAMILIES: [&[u8]; 4] = [b"SCYTHE_", b"DUMB_INIT_", b"TINI_", PATH_FAMILY];
+const PATH_FAMILY: &[u8] = b"PATH=";
+
+/// Bit `b % 32` is set for the byte `b` at `AT` of each family: one test
+/// per byte turns away most entries. (`%` and not a range check: among
+/// capitals, digits and `_`, which names are made of, few bytes share a bit
+/// with the families' own.)
+const fn bytes_at<const AT: usize>() -> u32 {
+    let mut mask = 0;
+    let mut family = 0;
+    while family < FAMILIES.len() {
+        mask |= 1 << (FAMILIES[family][AT] % 32);
+        family += 1;
+    }
+    mask
+}
+const FIRST_BYTES: u32 = bytes_at::<0>();
+const SECOND_BYTES: u32 = bytes_at::<1>();
+// The end of an entry (0) has bit 0, which no family's byte may have: the
+// tests stop there, and never read past the end.
+const _: () = assert!(FIRST_BYTES & 1 == 0 && SECOND_BYTES & 1 == 0);
+
+/// Where `PATH` is kept: after the variables of [`ENVIRONMENT`], in its order.
+const PATH: usize = ENVIRONMENT.len();
+
+/// The values of the variables scythe may use, each as first given.
+#[derive(Clone, Copy)]
+pub struct Environment<'a> {
+    /// Bit `n` is set once `values[n]` holds a value. (A mask, and no
+    /// `Option` per value, so that an environment starts out as one zero
+    /// rather than a table of them.)
+    found: u32,
+    values: [MaybeUninit<&'a [u8]>; PATH + 1],
+}
+
+impl<'a> Environment<'a> {
+    /// An environment that sets nothing, to [`read`](Environment::read) into.
+    pub const fn new() -> Environment<'a> {
+        Environment { found: 0, values: [MaybeUninit::uninit(); PATH + 1] }
+    }
+
+    /// Picks scythe's variables out of `entries`, in one pass.
+    pub fn read<E: Entry<'a>>(&mut self, entries: impl Iterator<Item = E>) {
+        for entry in entries {
+            let Some((index, value_at)) = known(entry) else { continue };
+            let bit = 1 << index;
+            if let Some(slot) = self.values.get_mut(index)
+                && self.found & bit == 0
+            {
+                // SAFETY: `known` found the name and its `=` before the end.
+                slot.write(unsafe { entry.rest(value_at) });
+                self.found |= bit;
+            }
+        }
+    }
+
+    /// Whether any variable of [`ENVIRONMENT`] is set.
+    pub fn any_of_its_own(&self) -> bool {
+        self.found & !(1 << PATH) != 0
+    }
+
+    /// The value of the variable of `ENVIRONMENT[index]`, if set.
+    pub fn variable(&self, index: usize) -> Option<&'a [u8]> {
+        let slot = self.values.get(index)?;
+        // SAFETY: the bit is set only once the slot has been written.
+        (self.found >> index & 1 != 0).then(|| unsafe { slot.assume_init() })
+    }
+
+    /// The value of `PATH`, if set.
+    pub fn path(&self) -> Option<&'a [u8]> {
+        self.variable(PATH)
+    }
+}
+
+impl Default for Environment<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// One bit each in `found`.
+const _: () = assert!(PATH < 32);
+
+/// Which variable `entry` sets (its index, as in [`Environment::values`]),
+/// and where its value starts; `None` for a variable scythe does not read.
+fn known<'a>(entry: impl Entry<'a>) -> Option<(usize, usize)> {
+    // SAFETY: byte 0 is always there (it may be the end).
+    let first = unsafe { entry.byte(0) };
+    if FIRST_BYTES >> (first % 32) & 1 == 0 {
+        return None;
+    }
+    // SAFETY: byte 0, which passed the test, is not the end.
+    let second = unsafe { entry.byte(1) };
+    if SECOND_BYTES >> (second % 32) & 1 == 0 {
+        return None;
+    }
+    let family = FAMILIES.iter().find(|family| starts_with(entry, family))?;
+    if *family == PATH_FAMILY {
+        return Some((PATH, PATH_FAMILY.len()));
+    }
+    // One of scythe's own families: look for the name among the help lines,
+    // where names are written (a few hundred instructions, for a variable
+    // that is there to be read).
+    let mut lines = Some(personality::ENVIRONMENT_HELP.as_bytes());
+    let mut index = 0;
+    while let Some(rest) = lines {
+        let (line, next) = text::split_at_any(rest, b"\n");
+        let name = personality::variable(line);
+        // SAFETY: `starts_with` read up to `name.len()` without meeting the
+        // end, as names hold no 0.
+        if starts_with(entry, name) && unsafe { entry.byte(name.len()) } == b'=' {
+            return Some((index, name.len() + 1));
+        }
+        (lines, index) = (next, index + 1);
+    }
+    None
+}
+
+/// Whether `entry` begins with `prefix`, which holds no 0: the comparison
+/// stops at the first byte that differs, at the entry's end at the latest.
+fn starts_with<'a>(entry: impl Entry<'a>, prefix: &[u8]) -> bool {
+    // SAFETY: every byte read before `at` equalled a byte of `prefix`, so
+    // none of them was the end.
+    prefix.iter().enumerate().all(|(at, &byte)| unsafe { entry.byte(at) } == byte)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read<'a>(entries: &[&'a [u8]]) -> Environment<'a> {
+        let mut environment = Environment::new();
+        environment.read(entries.iter().copied());
+        environment
+    }
+
+    fn index_of(name: &[u8]) -> usize {
+        personality::ENVIRONMENT_HELP
+            .lines()
+            .position(|line| personality::variable(line.as_bytes()) == name)
+            .unwrap()
+    }
+
+    #[test]
+    fn picks_its_own_and_passes_over_the_rest() {
+        let env = read(&[
+            b"HOME=/root",
+            b"SCYTHE_GRACE=3s",
+            b"KUBERNETES_SERVICE_HOST=10.0.0.1",
+            b"PATH=/bin",
+            b"TINI_SUBREAPER=",
+            b"SCYTHE_GRACEFUL=1",
+            b"SCYTHE=1",
+            b"S",
+            b"",
+        ]);
+        assert_eq!(env.variable(index_of(b"SCYTHE_GRACE")), Some(&b"3s"[..]));
+        assert_eq!(env.variable(index_of(b"TINI_SUBREAPER")), Some(&b""[..]));
+        assert_eq!(env.variable(index_of(b"SCYTHE_VERBOSE")), None);
+        assert_eq!(env.path(), Some(&b"/bin"[..]));
+        assert!(env.any_of_its_own());
+        assert!(!read(&[b"PATH=/bin", b"HOME=/"]).any_of_its_own());
+    }
+
+    #[test]
+    fn the_first_of_two_wins_as_for_getenv() {
+        let env = read(&[b"SCYTHE_USER=1", b"PATH=/a", b"SCYTHE_USER=2", b"PATH=/b"]);
+        assert_eq!(env.variable(index_of(b"SCYTHE_USER")), Some(&b"1"[..]));
+        assert_eq!(env.path(), Some(&b"/a"[..]));
+    }
+
+    #[test]
+    fn names_are_whole_and_exact() {
+        let env = read(&[b"PATH", b"PATHS=/x", b"path=/y", b"SCYTHE_ALL", b"scythe_all=1"]);
+        assert!((0..=PATH).all(|index| env.variable(index).is_none()));
+        assert!(!env.any_of_its_own());
+    }
+
+    #[test]
+    fn every_variable_belongs_to_a_family() {
+        for line in personality::ENVIRONMENT_HELP.lines() {
+            let name = personality::variable(line.as_bytes());
+            assert!(FAMILIES.iter().any(|f| name.starts_with(f)), "{line}");
+        }
+        assert_eq!(personality::ENVIRONMENT_HELP.lines().count(), PATH);
+    }
+}
