@@ -4,9 +4,7 @@
 
 fn main() {
     commit_for_version_line();
-    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-    let script = format!("{manifest_dir}/src/discard.ld");
-    println!("cargo:rerun-if-changed=src/discard.ld");
+    let script = layout_script();
     for arg in [
         // No note the kernel ignores; no RELRO padding; no page-aligned
         // split between read-only data and code.
@@ -23,6 +21,28 @@ fn main() {
     ] {
         println!("cargo:rustc-link-arg-bins={arg}");
     }
+}
+
+/// The linker script, src/layout.ld, written out for this target: with its
+/// read-write segment only where the target has writable data (see the
+/// script). Returns the `-T` argument that names it.
+fn layout_script() -> String {
+    println!("cargo:rerun-if-changed=src/layout.ld");
+    let layout = std::fs::read_to_string("src/layout.ld").expect("src/layout.ld");
+    let has_data = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|arch| arch == "x86");
+    let mut script: String = layout
+        .lines()
+        .filter(|line| has_data || !line.ends_with("/* DATA */"))
+        .flat_map(|line| [line, "\n"])
+        .collect();
+    if !has_data {
+        script = script.replace(":data", ":image");
+        script.push_str("ASSERT(SIZEOF(.data) + SIZEOF(.bss) == 0, \"writable data: see layout.ld\");\n");
+    }
+    let path = std::path::Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("layout.ld");
+    std::fs::write(&path, script).expect("write the linker script");
+    format!("-T{}", path.display())
 }
 
 /// The short commit hash, for the version line tools parse under some names

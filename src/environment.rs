@@ -41,29 +41,38 @@ impl<'a> Entry<'a> for &'a [u8] {
     }
 }
 
-/// Every variable scythe reads begins with one of these (a unit test holds
-/// [`ENVIRONMENT`] to it); `PATH=` is the whole of `PATH`'s name.
-const FAMILIES: [&[u8]; 4] = [b"SCYTHE_", b"DUMB_INIT_", b"TINI_", PATH_FAMILY];
-const PATH_FAMILY: &[u8] = b"PATH=";
-
-/// Bit `b % 32` is set for the byte `b` at `AT` of each family: one test
-/// per byte turns away most entries. (`%` and not a range check: among
-/// capitals, digits and `_`, which names are made of, few bytes share a bit
-/// with the families' own.)
-const fn bytes_at<const AT: usize>() -> u32 {
-    let mut mask = 0;
-    let mut family = 0;
-    while family < FAMILIES.len() {
-        mask |= 1 << (FAMILIES[family][AT] % 32);
-        family += 1;
+/// Bit `b % 32` of `PREFIXES[at]` is set for the byte `b` at `at` of each
+/// name scythe reads: a test per byte turns away most entries on their first
+/// byte or two, and nearly all by their fourth. (`%` and not a range check:
+/// among capitals, digits and `_`, which names are made of, few bytes share
+/// a bit.)
+const PREFIXES: [u32; 4] = {
+    let mut masks = [0; 4];
+    let help = personality::ENVIRONMENT_HELP.as_bytes();
+    let mut start = 0;
+    while start < help.len() {
+        let mut at = 0;
+        while at < masks.len() {
+            masks[at] |= 1 << (help[start + at] % 32);
+            at += 1;
+        }
+        while start < help.len() && help[start] != b'\n' {
+            start += 1;
+        }
+        start += 1;
     }
-    mask
-}
-const FIRST_BYTES: u32 = bytes_at::<0>();
-const SECOND_BYTES: u32 = bytes_at::<1>();
-// The end of an entry (0) has bit 0, which no family's byte may have: the
+    let mut at = 0;
+    while at < masks.len() {
+        masks[at] |= 1 << (PATH_NAME[at] % 32);
+        at += 1;
+    }
+    masks
+};
+// The end of an entry (0) has bit 0, which no name's byte may have: the
 // tests stop there, and never read past the end.
-const _: () = assert!(FIRST_BYTES & 1 == 0 && SECOND_BYTES & 1 == 0);
+const _: () = assert!(PREFIXES[0] & 1 == 0 && PREFIXES[1] & 1 == 0);
+const _: () = assert!(PREFIXES[2] & 1 == 0 && PREFIXES[3] & 1 == 0);
+const PATH_NAME: &[u8] = b"PATH";
 
 /// Where `PATH` is kept: after the variables of [`ENVIRONMENT`], in its order.
 const PATH: usize = ENVIRONMENT.len();
@@ -129,30 +138,26 @@ const _: () = assert!(PATH < 32);
 /// Which variable `entry` sets (its index, as in [`Environment::values`]),
 /// and where its value starts; `None` for a variable scythe does not read.
 fn known<'a>(entry: impl Entry<'a>) -> Option<(usize, usize)> {
-    // SAFETY: byte 0 is always there (it may be the end).
-    let first = unsafe { entry.byte(0) };
-    if FIRST_BYTES >> (first % 32) & 1 == 0 {
+    // SAFETY: each byte before `at` passed its test, which the end (0)
+    // never does.
+    let passes = |at: usize| PREFIXES[at] >> (unsafe { entry.byte(at) } % 32) & 1 != 0;
+    // (Written out: a loop would cost every entry more, and the first two
+    // tests turn away nearly all of them.)
+    if !passes(0) || !passes(1) || !passes(2) || !passes(3) {
         return None;
     }
-    // SAFETY: byte 0, which passed the test, is not the end.
-    let second = unsafe { entry.byte(1) };
-    if SECOND_BYTES >> (second % 32) & 1 == 0 {
-        return None;
+    // Most likely a name scythe reads. PATH, which nearly every process
+    // has, first; then the help lines, where the other names are written.
+    if starts_with(entry, PATH_NAME) {
+        // SAFETY: `starts_with` met no end in PATH_NAME's bytes.
+        return (unsafe { entry.byte(PATH_NAME.len()) } == b'=').then_some((PATH, 5));
     }
-    let family = FAMILIES.iter().find(|family| starts_with(entry, family))?;
-    if *family == PATH_FAMILY {
-        return Some((PATH, PATH_FAMILY.len()));
-    }
-    // One of scythe's own families: look for the name among the help lines,
-    // where names are written (a few hundred instructions, for a variable
-    // that is there to be read).
     let mut lines = Some(personality::ENVIRONMENT_HELP.as_bytes());
     let mut index = 0;
     while let Some(rest) = lines {
         let (line, next) = text::split_at_any(rest, b"\n");
         let name = personality::variable(line);
-        // SAFETY: `starts_with` read up to `name.len()` without meeting the
-        // end, as names hold no 0.
+        // SAFETY: as above: names hold no 0.
         if starts_with(entry, name) && unsafe { entry.byte(name.len()) } == b'=' {
             return Some((index, name.len() + 1));
         }
@@ -222,10 +227,9 @@ mod tests {
     }
 
     #[test]
-    fn every_variable_belongs_to_a_family() {
+    fn every_name_is_long_enough_for_the_prefix_tests() {
         for line in personality::ENVIRONMENT_HELP.lines() {
-            let name = personality::variable(line.as_bytes());
-            assert!(FAMILIES.iter().any(|f| name.starts_with(f)), "{line}");
+            assert!(personality::variable(line.as_bytes()).len() >= PREFIXES.len(), "{line}");
         }
         assert_eq!(personality::ENVIRONMENT_HELP.lines().count(), PATH);
     }
