@@ -37,7 +37,9 @@ fn layout_script() -> String {
         .collect();
     if !has_data {
         script = script.replace(":data", ":image");
-        script.push_str("ASSERT(SIZEOF(.data) + SIZEOF(.bss) == 0, \"writable data: see layout.ld\");\n");
+        script.push_str(
+            "ASSERT(SIZEOF(.data) + SIZEOF(.bss) == 0, \"writable data: see layout.ld\");\n",
+        );
     }
     let path = std::path::Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
         .join("layout.ld");

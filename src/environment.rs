@@ -48,7 +48,7 @@ impl<'a> Entry<'a> for &'a [u8] {
 /// a bit.)
 const PREFIXES: [u32; 4] = {
     let mut masks = [0; 4];
-    let help = personality::ENVIRONMENT_HELP.as_bytes();
+    let help = personality::ENVIRONMENT_HELP;
     let mut start = 0;
     while start < help.len() {
         let mut at = 0;
@@ -152,7 +152,7 @@ fn known<'a>(entry: impl Entry<'a>) -> Option<(usize, usize)> {
         // SAFETY: `starts_with` met no end in PATH_NAME's bytes.
         return (unsafe { entry.byte(PATH_NAME.len()) } == b'=').then_some((PATH, 5));
     }
-    let mut lines = Some(personality::ENVIRONMENT_HELP.as_bytes());
+    let mut lines = Some(personality::ENVIRONMENT_HELP);
     let mut index = 0;
     while let Some(rest) = lines {
         let (line, next) = text::split_at_any(rest, b"\n");
@@ -186,8 +186,8 @@ mod tests {
 
     fn index_of(name: &[u8]) -> usize {
         personality::ENVIRONMENT_HELP
-            .lines()
-            .position(|line| personality::variable(line.as_bytes()) == name)
+            .split(|&b| b == b'\n')
+            .position(|line| personality::variable(line) == name)
             .unwrap()
     }
 
@@ -228,9 +228,9 @@ mod tests {
 
     #[test]
     fn every_name_is_long_enough_for_the_prefix_tests() {
-        for line in personality::ENVIRONMENT_HELP.lines() {
-            assert!(personality::variable(line.as_bytes()).len() >= PREFIXES.len(), "{line}");
+        for line in personality::ENVIRONMENT_HELP.split(|&b| b == b'\n') {
+            assert!(personality::variable(line).len() >= PREFIXES.len(), "{line:?}");
         }
-        assert_eq!(personality::ENVIRONMENT_HELP.lines().count(), PATH);
+        assert_eq!(personality::ENVIRONMENT_HELP.split(|&b| b == b'\n').count(), PATH);
     }
 }

@@ -10,15 +10,16 @@ pub const CANNOT_EXECUTE: u8 = 126;
 /// A short description of `errno`, as `strerror` would give it for the
 /// errors `fork`, `execve` and friends return; for the rest, `error #`, a
 /// template for [`Line::fill`](crate::line::Line::fill) to put the number in.
+/// Packed (see `words`).
 pub fn describe(errno: u32) -> &'static [u8] {
     match errno {
-        EPERM => b"Operation not permitted",
-        ENOENT => b"No such file or directory",
-        ENOEXEC => b"Exec format error",
-        EAGAIN => b"Resource temporarily unavailable",
-        EACCES => b"Permission denied",
-        EINVAL => b"Invalid argument",
-        _ => b"error #",
+        EPERM => crate::packed!(b"Operation not permitted"),
+        ENOENT => crate::packed!(b"No such file or directory"),
+        ENOEXEC => crate::packed!(b"Exec format error"),
+        EAGAIN => crate::packed!(b"Resource temporarily unavailable"),
+        EACCES => crate::packed!(b"Permission denied"),
+        EINVAL => crate::packed!(b"Invalid argument"),
+        _ => crate::packed!(b"error #"),
     }
 }
 
@@ -51,9 +52,10 @@ mod tests {
 
     #[test]
     fn common_errors_have_words() {
-        assert_eq!(describe(ENOENT), b"No such file or directory");
-        assert_eq!(describe(EACCES), b"Permission denied");
-        assert_eq!(describe(9999), b"error #");
+        use crate::words::unpacked;
+        assert_eq!(unpacked(describe(ENOENT)), "No such file or directory");
+        assert_eq!(unpacked(describe(EACCES)), "Permission denied");
+        assert_eq!(unpacked(describe(9999)), "error #");
     }
 
     #[test]

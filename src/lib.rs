@@ -21,3 +21,4 @@ pub mod rewrite;
 pub mod signal;
 pub mod status;
 pub mod text;
+pub mod words;

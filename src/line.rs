@@ -1,7 +1,7 @@
 //! One line of text built on the stack: scythe's messages, with no heap
 //! and without `core::fmt` (which would weigh more than the rest of it).
 
-use crate::signal;
+use crate::{signal, words};
 
 /// Room for one message. A longer one is cut short (and marked with `...`):
 /// a message must never fail, whatever a user passed as COMMAND.
@@ -51,15 +51,15 @@ impl Line {
         self.bytes(text.as_bytes())
     }
 
-    /// Appends `template` with its placeholders filled in: each `%` by
-    /// `value`, each `#` by the next of `numbers` in decimal, each `$` by the
-    /// next of `numbers` as a signal (`SIGTERM`); a missing number is 0. One
-    /// call per message rather than one per piece keeps the binary small. A
-    /// value longer than [`SHOWN`] bytes is cut short, with `...`, so that
-    /// the rest of the message is never lost.
+    /// Appends `template`, packed (see `words`), with its placeholders
+    /// filled in: each `%` by `value`, each `#` by the next of `numbers` in
+    /// decimal, each `$` by the next of `numbers` as a signal (`SIGTERM`); a
+    /// missing number is 0. One call per message rather than one per piece
+    /// keeps the binary small. A value longer than [`SHOWN`] bytes is cut
+    /// short, with `...`, so that the rest of the message is never lost.
     pub fn fill(&mut self, template: &[u8], value: &[u8], numbers: &[u32]) -> &mut Line {
         let mut numbers = numbers.iter();
-        for byte in template {
+        for byte in words::unpack(template, &mut [0; words::ROOM]) {
             match byte {
                 b'%' => match value.get(..SHOWN - 3).filter(|_| value.len() > SHOWN) {
                     Some(start) => self.bytes(start).bytes(b"..."),

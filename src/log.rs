@@ -7,6 +7,7 @@
 use rustix::io::Errno;
 use scythe::line::Line;
 use scythe::signal::{SIGPIPE, SigSet};
+use scythe::words;
 
 use crate::sys;
 
@@ -29,6 +30,11 @@ pub fn say(template: &[u8], numbers: &[u32]) {
 #[inline(never)]
 pub fn line(line: &mut Line) {
     write(Stream::Stderr, line.finish());
+}
+
+/// Writes `text`, packed (see `scythe::words`), to `stream`, unpacked.
+pub fn write_packed(stream: Stream, text: &[u8]) {
+    write(stream, words::unpack(text, &mut [0; words::ROOM]));
 }
 
 /// Writes `bytes` to `stream`, as much as it takes.

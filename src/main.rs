@@ -24,6 +24,7 @@ use scythe::config::{Config, Target};
 use scythe::environment::Environment;
 use scythe::line::Line;
 use scythe::options::{self, Args, Parsed};
+use scythe::packed;
 use scythe::personality::{Convention, Personality};
 use scythe::signal::{SIGCHLD, SIGCONT, SIGHUP, SigSet};
 use scythe::status::Ended;
@@ -74,14 +75,20 @@ fn main(process: Process) -> ! {
     };
     let child = match spawn::spawn(&command, &setup) {
         Ok(child) => child,
-        Err(error) => spawn::report_and_exit(b"cannot start %: ", command.name, error, FAILURE),
+        Err(error) => {
+            spawn::report_and_exit(packed!(b"cannot start %: "), command.name, error, FAILURE)
+        }
     };
     // Never pin the caller's directory, mount or volume; the child has
     // already inherited it.
     let _ = process::chdir(c"/");
     if config.verbosity >= 1 {
         let mut line = Line::new();
-        log::line(line.fill(b"started % as #", command.name, &[supervise::pid_number(child)]));
+        log::line(line.fill(
+            packed!(b"started % as #"),
+            command.name,
+            &[supervise::pid_number(child)],
+        ));
     }
     let reaped = supervise::supervise(child, &config, ignore_once);
     if config.grace_ms > 0 {
@@ -156,7 +163,7 @@ fn adopt_orphans(config: &Config) {
     let adopted = (config.subreaper && process::set_child_subreaper(Some(me)).is_ok())
         || process::child_subreaper().is_ok_and(|reaper| reaper.is_some());
     if !adopted && config.warnings {
-        log::say(b"warning: not PID 1 nor a subreaper: orphans will not be reaped", &[]);
+        log::say(packed!(b"warning: not PID 1 nor a subreaper: orphans will not be reaped"), &[]);
     }
 }
 
@@ -187,7 +194,7 @@ fn owns_terminal(group: i32) -> bool {
 fn exit(ended: Ended, config: &Config) -> ! {
     let code = config.exit_status(ended);
     if config.verbosity >= 1 {
-        log::say(b"exiting #", &[code.into()]);
+        log::say(packed!(b"exiting #"), &[code.into()]);
     }
     sys::exit(code)
 }

@@ -64,8 +64,9 @@ pub enum Problem {
 
 /// The messages of [`Problem`], in its order, each ending in a NUL; `%`
 /// stands for the text at fault. (One string rather than a table of them
-/// saves a pointer and a length per message.)
-const MESSAGES: &[u8] = b"unknown option '%'\0\
+/// saves a pointer and a length per message; packed, see `words`.)
+const MESSAGES: &[u8] = crate::packed!(
+    b"unknown option '%'\0\
     option '%' needs a value\0\
     option '%' takes no value\0\
     no COMMAND given\0\
@@ -78,7 +79,8 @@ const MESSAGES: &[u8] = b"unknown option '%'\0\
     '%' is not a numeric UID[:GID]\0\
     '%' is neither 1 nor 0\0\
     '%' is not a number\0\
-    --pause runs no COMMAND\0";
+    --pause runs no COMMAND\0"
+);
 
 /// The arguments after argv\[0\], by index; `None` past the end.
 pub trait Args<'a> {

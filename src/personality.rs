@@ -195,12 +195,12 @@ pub fn each_variable(convention: Convention, each: &mut dyn FnMut(&EnvRule, &'st
 /// knows, until it takes one.
 fn scan<T>(
     table: &'static [T],
-    help: &'static str,
+    help: &'static [u8],
     convention: Convention,
     names: &dyn Fn(&T) -> u8,
     wanted: &mut dyn FnMut(&T, &'static [u8]) -> bool,
 ) -> Option<&'static T> {
-    let mut rest = help.as_bytes();
+    let mut rest = help;
     for entry in table {
         let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
         let (line, next) = rest.split_at(end);
@@ -254,9 +254,11 @@ pub const OPTIONS: &[Opt] = &[
 ];
 
 /// One help line per entry of [`OPTIONS`], in its order: spellings, tabs up
-/// to column 24 once indented by two, what the option does. (One string rather than one per option saves a
-/// pointer and a length each.)
-pub const OPTION_HELP: &str = "\
+/// to column 24 once indented by two, what the option does. (One string
+/// rather than one per option saves a pointer and a length each; packed but
+/// for the spellings, see `words`.)
+pub const OPTION_HELP: &[u8] = crate::packed!(
+    b"\
 -c, --single-child\tsignal COMMAND alone, not its group\n\
 -g\t\t\tsignal COMMAND's whole process group\n\
 -r, --rewrite FROM:TO\trelay FROM as TO (0 drops it)\n\
@@ -274,7 +276,9 @@ pub const OPTION_HELP: &str = "\
 -h, --help\t\tshow this help\n\
 -V, --version\t\tshow the version\n\
 --version\t\tshow the version\n\
--l\t\t\tshow scythe's licence";
+-l\t\t\tshow scythe's licence",
+    true
+);
 
 /// When an environment variable takes effect, and with what value.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -318,7 +322,8 @@ pub const ENVIRONMENT: &[EnvRule] = &[
 /// One help line per entry of [`ENVIRONMENT`], in its order: the variable
 /// (with its value, if it takes one), tabs as in [`OPTION_HELP`], what it
 /// does.
-pub const ENVIRONMENT_HELP: &str = "\
+pub const ENVIRONMENT_HELP: &[u8] = crate::packed!(
+    b"\
 SCYTHE_VERBOSE=N\tas N times -v\n\
 SCYTHE_GRACE\t\tas --grace\n\
 SCYTHE_KILL_AFTER\tas --kill-after\n\
@@ -330,11 +335,13 @@ DUMB_INIT_SETSID=0\tas -c\n\
 DUMB_INIT_DEBUG=1\tas -v\n\
 TINI_SUBREAPER\tas -s, if set\n\
 TINI_KILL_PROCESS_GROUP\tas -g, if set\n\
-TINI_VERBOSITY=N\tverbosity, 1 by default";
+TINI_VERBOSITY=N\tverbosity, 1 by default",
+    true
+);
 
 /// The help line of `ENVIRONMENT[index]` (empty past the end).
 pub fn environment_help(index: usize) -> &'static [u8] {
-    let mut rest = ENVIRONMENT_HELP.as_bytes();
+    let mut rest = ENVIRONMENT_HELP;
     for _ in 0..index {
         rest = text::split_at_any(rest, b"\n").1.unwrap_or_default();
     }
@@ -469,24 +476,26 @@ mod tests {
         }
     }
 
+    fn lines(packed: &[u8]) -> Vec<String> {
+        crate::words::unpacked(packed).lines().map(String::from).collect()
+    }
+
     #[test]
     fn every_entry_has_its_help_line() {
-        assert_eq!(OPTION_HELP.lines().count(), OPTIONS.len());
-        assert_eq!(ENVIRONMENT_HELP.lines().count(), ENVIRONMENT.len());
+        assert_eq!(lines(OPTION_HELP).len(), OPTIONS.len());
+        assert_eq!(lines(ENVIRONMENT_HELP).len(), ENVIRONMENT.len());
     }
 
     #[test]
     fn spellings_come_from_the_help_lines() {
-        let spelled: Vec<(u8, &[u8])> = OPTION_HELP
-            .lines()
-            .map(|help| (short(help.as_bytes()), long(help.as_bytes())))
-            .collect();
+        let help = lines(OPTION_HELP);
+        let spelled: Vec<(u8, &[u8])> =
+            help.iter().map(|help| (short(help.as_bytes()), long(help.as_bytes()))).collect();
         assert!(spelled.contains(&(b'c', b"single-child")));
         assert!(spelled.contains(&(b'r', b"rewrite")));
         assert!(spelled.contains(&(b'p', b"")));
         assert!(spelled.contains(&(0, b"version")));
-        let variables: Vec<&[u8]> =
-            ENVIRONMENT_HELP.lines().map(|h| variable(h.as_bytes())).collect();
+        let variables: Vec<&[u8]> = ENVIRONMENT_HELP.split(|&b| b == b'\n').map(variable).collect();
         let expected: [&[u8]; 12] = [
             b"SCYTHE_VERBOSE",
             b"SCYTHE_GRACE",
@@ -506,7 +515,7 @@ mod tests {
 
     #[test]
     fn help_lines_have_two_columns() {
-        for line in OPTION_HELP.lines().chain(ENVIRONMENT_HELP.lines()) {
+        for line in lines(OPTION_HELP).iter().chain(&lines(ENVIRONMENT_HELP)) {
             let (spelling, rest) = line.split_once('\t').expect(line);
             let what = rest.trim_start_matches('\t');
             let tabs = rest.len() - what.len() + 1;

@@ -7,6 +7,7 @@ use rustix::process::{Gid, Uid};
 use scythe::config::User;
 use scythe::errno;
 use scythe::line::Line;
+use scythe::packed;
 use scythe::signal::{self, SIGCHLD, SigSet};
 use scythe::text;
 
@@ -107,12 +108,12 @@ fn become_command(command: &Command, setup: &ChildSetup) -> ! {
     }
     if let Err(error) = drop_privileges(setup) {
         // Never run COMMAND with more privilege than asked for.
-        report_and_exit(b"cannot drop privileges: ", b"", error, errno::CANNOT_EXECUTE);
+        report_and_exit(packed!(b"cannot drop privileges: "), b"", error, errno::CANNOT_EXECUTE);
     }
     sys::set_signal_mask(setup.mask);
     let error = exec_search(command);
     let status = errno::exec_failure_status(error.raw_os_error() as u32);
-    report_and_exit(b"%: ", command.name, error, status)
+    report_and_exit(packed!(b"%: "), command.name, error, status)
 }
 
 /// `--no-new-privs`, then `--user`: supplementary groups cleared, then the

@@ -6,6 +6,7 @@ use rustix::io::Errno;
 use rustix::process::{self, Pid, Signal, WaitOptions};
 use scythe::config::{Config, Target};
 use scythe::line::Line;
+use scythe::packed;
 use scythe::signal::{SIGCHLD, SIGINT, SIGKILL, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU, SigSet};
 use scythe::status::Ended;
 
@@ -38,7 +39,7 @@ pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet) -> Reaped 
                 kill_at = None;
                 let _ = send(main, config.target, SIGKILL);
                 if config.verbosity >= 1 {
-                    log::say(b"--kill-after: SIGKILL -> #", &[pid_number(main)]);
+                    log::say(packed!(b"--kill-after: SIGKILL -> #"), &[pid_number(main)]);
                 }
                 continue;
             }
@@ -47,7 +48,7 @@ pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet) -> Reaped 
         if ignore_once.contains(signal) {
             ignore_once = ignore_once.without(signal);
             if config.verbosity >= 1 {
-                log::say(b"$ from the terminal hand-off: ignored", &[signal.into()]);
+                log::say(packed!(b"$ from the terminal hand-off: ignored"), &[signal.into()]);
             }
         } else if signal == SIGCHLD {
             let reaped = reap_all(Some(main), config);
@@ -81,13 +82,13 @@ pub fn drain(main: Pid, config: &Config) {
         reach_all(main, config, stop);
     }
     if config.verbosity >= 1 {
-        log::say(b"$ to the rest; grace ms: #", &[stop.into(), config.grace_ms]);
+        log::say(packed!(b"$ to the rest; grace ms: #"), &[stop.into(), config.grace_ms]);
     }
     if wait_for_the_rest(main, config, config.grace_ms) {
         return;
     }
     if config.verbosity >= 1 {
-        log::say(b"grace time over: SIGKILL to what is left", &[]);
+        log::say(packed!(b"grace time over: SIGKILL to what is left"), &[]);
     }
     reach_all(main, config, SIGKILL);
     // Bounded: a process stuck in the kernel cannot be killed, and must not
@@ -147,8 +148,8 @@ fn reap_all(main: Option<Pid>, config: &Config) -> Reaped {
                     reaped.main = Some(ended);
                 } else if config.verbosity >= 2 || (config.warn_on_reap && config.warnings) {
                     let (template, detail) = match ended {
-                        Ended::Exited(code) => (&b"reaped orphan #: exit #"[..], code.into()),
-                        Ended::Killed(signal) => (&b"reaped orphan #: $"[..], signal.into()),
+                        Ended::Exited(code) => (packed!(b"reaped orphan #: exit #"), code.into()),
+                        Ended::Killed(signal) => (packed!(b"reaped orphan #: $"), signal.into()),
                     };
                     log::say(template, &[pid_number(pid), detail]);
                 }
@@ -182,14 +183,16 @@ fn relay(received: u8, main: Pid, config: &Config) -> bool {
     if config.verbosity >= 1 || (failed.is_some() && config.warnings) {
         let (received, pid) = (received.into(), pid_number(main));
         let (template, numbers): (&[u8], [u32; 3]) = match signal {
-            0 => (b"$ dropped", [received, 0, 0]),
-            _ if u32::from(signal) != received => (b"$ as $ -> #", [received, signal.into(), pid]),
-            _ => (b"$ -> #", [received, pid, 0]),
+            0 => (packed!(b"$ dropped"), [received, 0, 0]),
+            _ if u32::from(signal) != received => {
+                (packed!(b"$ as $ -> #"), [received, signal.into(), pid])
+            }
+            _ => (packed!(b"$ -> #"), [received, pid, 0]),
         };
         let mut line = Line::new();
         line.fill(template, b"", &numbers);
         if let Some(error) = failed {
-            line.fill(b" failed: errno #", b"", &[error.raw_os_error() as u32]);
+            line.fill(packed!(b" failed: errno #"), b"", &[error.raw_os_error() as u32]);
         }
         log::line(&mut line);
     }
@@ -203,7 +206,7 @@ pub fn terminate_group(main: Pid, config: &Config) {
     if signal != 0 {
         let result = signal_group(main, signal);
         if config.verbosity >= 1 && result.is_ok() {
-            log::say(b"$ -> what is left of group #", &[signal.into(), pid_number(main)]);
+            log::say(packed!(b"$ -> what is left of group #"), &[signal.into(), pid_number(main)]);
         }
     }
 }
