@@ -14,7 +14,7 @@ OUT := $(or $(CARGO_TARGET_DIR),target)
 BIN := $(OUT)/$(TARGET)/release/scythe
 
 .PHONY: all build toolchain test unit-test integration-test arch-test runtime-test dist \
-	reproducible no-panic image bench fuzz soak lint demo clean
+	reproducible no-panic host-build image bench fuzz soak lint demo clean
 
 all: build
 
@@ -39,7 +39,7 @@ DIST := amd64:x86_64-unknown-linux-musl arm64:aarch64-unknown-linux-musl \
 	386:i686-unknown-linux-musl armv7:armv7-unknown-linux-gnueabihf \
 	riscv64:riscv64gc-unknown-linux-gnu
 
-test: build unit-test integration-test arch-test reproducible runtime-test no-panic
+test: build unit-test integration-test arch-test reproducible runtime-test no-panic host-build
 
 unit-test: toolchain
 	cargo test --package scythe --lib
@@ -86,6 +86,13 @@ reproducible: dist
 FUZZ_CASES ?= 200000
 fuzz: toolchain
 	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release --package scythe --lib properties
+
+# What a Rust user types first, `cargo build --release`, builds a working
+# scythe for the host too (target/release/scythe: not the release binary,
+# which is built with the product's flags; see build.rs).
+host-build:
+	cargo build --quiet --release --bin scythe
+	$(OUT)/release/scythe -- sh -c 'exit 3'; test $$? = 3
 
 # No reachable panic in any build (an unstripped one is inspected).
 no-panic: toolchain

@@ -4,32 +4,43 @@
 
 fn main() {
     commit_for_version_line();
-    let script = layout_script();
-    for arg in [
-        // No note the kernel ignores; no RELRO padding; no page-aligned
-        // split between read-only data and code.
-        "--build-id=none",
-        "-znorelro",
-        "-znoseparate-code",
-        // Read-only data in the code segment: one program header fewer.
-        "--no-rosegment",
-        // Fold identical functions (generic copies, syscall wrappers).
-        "--icf=all",
-        // Unwind tables serve panics that unwind; scythe aborts.
-        "--no-eh-frame-hdr",
-        &script,
-    ] {
+    // The product triples link with rust-lld (.cargo/config.toml); any other
+    // target, as a plain `cargo build --release` on the host, with the C
+    // compiler's driver, which is told the same in its own words. Those are
+    // built without the product's flags (position-independent code, whose
+    // tables are writable at first), so they keep a read-write segment.
+    let lld = std::env::var("RUSTC_LINKER").is_ok_and(|linker| linker.ends_with("rust-lld"));
+    let script = layout_script(!lld);
+    let args: &[&str] = if lld {
+        &[
+            // No note the kernel ignores; no RELRO padding.
+            "--build-id=none",
+            "-znorelro",
+            // Fold identical functions (generic copies, syscall wrappers).
+            "--icf=all",
+            // Unwind tables serve panics that unwind; scythe aborts.
+            "--no-eh-frame-hdr",
+            &script,
+        ]
+    } else {
+        // No C library and no start files of one (scythe has its own
+        // `_start`): a static, non-PIE executable.
+        &["-nostartfiles", "-nostdlib", "-static", "-no-pie", "-Wl,--build-id=none", &script]
+    };
+    for arg in args {
         println!("cargo:rustc-link-arg-bins={arg}");
     }
 }
 
 /// The linker script, src/layout.ld, written out for this target: with its
 /// read-write segment only where the target has writable data (see the
-/// script). Returns the `-T` argument that names it.
-fn layout_script() -> String {
+/// script), as 32-bit x86 does, or `may_have_data`. Returns the `-T`
+/// argument that names it.
+fn layout_script(may_have_data: bool) -> String {
     println!("cargo:rerun-if-changed=src/layout.ld");
     let layout = std::fs::read_to_string("src/layout.ld").expect("src/layout.ld");
-    let has_data = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|arch| arch == "x86");
+    let has_data =
+        may_have_data || std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|arch| arch == "x86");
     let mut script: String = layout
         .lines()
         .filter(|line| has_data || !line.ends_with("/* DATA */"))
