@@ -6,11 +6,9 @@ fn main() {
     commit_for_version_line();
     // The product triples link with rust-lld (.cargo/config.toml); any other
     // target, as a plain `cargo build --release` on the host, with the C
-    // compiler's driver, which is told the same in its own words. Those are
-    // built without the product's flags (position-independent code, whose
-    // tables are writable at first), so they keep a read-write segment.
+    // compiler's driver, which is told the same in its own words.
     let lld = std::env::var("RUSTC_LINKER").is_ok_and(|linker| linker.ends_with("rust-lld"));
-    let script = layout_script(!lld);
+    let script = layout_script();
     let args: &[&str] = if lld {
         &[
             // No note the kernel ignores; no RELRO padding.
@@ -32,30 +30,11 @@ fn main() {
     }
 }
 
-/// The linker script, src/layout.ld, written out for this target: with its
-/// read-write segment only where the target has writable data (see the
-/// script), as 32-bit x86 does, or `may_have_data`. Returns the `-T`
-/// argument that names it.
-fn layout_script(may_have_data: bool) -> String {
+/// The `-T` argument that names the linker script.
+fn layout_script() -> String {
     println!("cargo:rerun-if-changed=src/layout.ld");
-    let layout = std::fs::read_to_string("src/layout.ld").expect("src/layout.ld");
-    let has_data =
-        may_have_data || std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|arch| arch == "x86");
-    let mut script: String = layout
-        .lines()
-        .filter(|line| has_data || !line.ends_with("/* DATA */"))
-        .flat_map(|line| [line, "\n"])
-        .collect();
-    if !has_data {
-        script = script.replace(":data", ":image");
-        script.push_str(
-            "ASSERT(SIZEOF(.data) + SIZEOF(.bss) == 0, \"writable data: see layout.ld\");\n",
-        );
-    }
-    let path = std::path::Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("layout.ld");
-    std::fs::write(&path, script).expect("write the linker script");
-    format!("-T{}", path.display())
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    format!("-T{manifest_dir}/src/layout.ld")
 }
 
 /// The short commit hash, for the version line tools parse under some names

@@ -40,6 +40,10 @@ pub struct Config {
     /// After relaying SIGTSTP, SIGTTIN or SIGTTOU, stop scythe too, so the
     /// shell that started it sees the job stop; SIGCONT wakes both.
     pub stop_with_job_signals: bool,
+    /// When the main child stops for a job-control signal (Ctrl-Z), stop
+    /// scythe too, so the shell that started it sees its job stop; once
+    /// continued, scythe hands the terminal back to the child if it has it.
+    pub stop_with_child: bool,
     /// Child exit statuses that scythe reports as 0.
     pub success_statuses: StatusSet,
     /// The signal scythe asks to get when its parent dies (0: none).

@@ -12,15 +12,14 @@ pub const CANNOT_EXECUTE: u8 = 126;
 /// template for [`Line::fill`](crate::line::Line::fill) to put the number in.
 /// Packed (see `words`).
 pub fn describe(errno: u32) -> &'static [u8] {
-    match errno {
-        EPERM => crate::packed!(b"Operation not permitted"),
-        ENOENT => crate::packed!(b"No such file or directory"),
-        ENOEXEC => crate::packed!(b"Exec format error"),
-        EAGAIN => crate::packed!(b"Resource temporarily unavailable"),
-        EACCES => crate::packed!(b"Permission denied"),
-        EINVAL => crate::packed!(b"Invalid argument"),
-        _ => crate::packed!(b"error #"),
-    }
+    const NUMBERS: [u32; 6] = [EPERM, ENOENT, ENOEXEC, EAGAIN, EACCES, EINVAL];
+    // One list, in the order of NUMBERS, and the template for the rest.
+    const WORDS: &[u8] = crate::packed!(
+        b"Operation not permitted\0No such file or directory\0Exec format error\0\
+        Resource temporarily unavailable\0Permission denied\0Invalid argument\0error #\0"
+    );
+    let index = NUMBERS.iter().position(|&n| n == errno).unwrap_or(NUMBERS.len());
+    crate::text::nth(WORDS, index)
 }
 
 /// scythe's exit status when `execve` of COMMAND failed with `errno`.

@@ -1,11 +1,16 @@
 //! Writing scythe's few words: messages on stderr, help and version on stdout.
 //!
-//! A closed or broken stderr must never hurt: a failed write is dropped, and
+//! A closed, broken or stalled stderr must never hurt: a line that cannot be
+//! written at once is dropped (and counted), a failed write is dropped, and
 //! the SIGPIPE a broken pipe raises (blocked, so it waits) is taken back at
 //! once, so it is not mistaken for a signal to relay.
 
+use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
+use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::io::Errno;
 use scythe::line::Line;
+use scythe::packed;
 use scythe::signal::{SIGPIPE, SigSet};
 use scythe::words;
 
@@ -26,9 +31,35 @@ pub fn say(template: &[u8], numbers: &[u32]) {
     line(Line::new().fill(template, b"", numbers));
 }
 
-/// Writes a finished line to stderr.
+/// Lines not written since the last one that was. (scythe has one thread:
+/// plain loads and stores, no read-modify-write, which on aarch64 would
+/// bring in a C library's `getauxval` to choose its instructions.)
+static DROPPED: AtomicU32 = AtomicU32::new(0);
+
+/// Writes a finished line to stderr, if it can be written at once: a reader
+/// that stops reading (a full pipe, a log driver behind) must not stop
+/// scythe from reaping and relaying. A line dropped so is counted, and the
+/// count said before the next line that gets through.
 #[inline(never)]
 pub fn line(line: &mut Line) {
+    let stderr = sys::standard_fd(Stream::Stderr as i32);
+    let mut poll = [PollFd::new(&stderr, PollFlags::OUT)];
+    let now = Timespec { tv_sec: 0, tv_nsec: 0 };
+    // (A line is far shorter than the page a pipe that polls writable has
+    // free, so the write does not wait either.)
+    let writable = rustix::event::poll(&mut poll, Some(&now)) == Ok(1)
+        && poll[0].revents().contains(PollFlags::OUT);
+    let dropped = DROPPED.load(Relaxed);
+    if !writable {
+        DROPPED.store(dropped.saturating_add(1), Relaxed);
+        return;
+    }
+    if dropped > 0 {
+        DROPPED.store(0, Relaxed);
+        let mut count = Line::new();
+        count.fill(packed!(b"# lines dropped: stderr was full"), b"", &[dropped]);
+        write(Stream::Stderr, count.finish());
+    }
     write(Stream::Stderr, line.finish());
 }
 

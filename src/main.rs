@@ -60,7 +60,9 @@ fn main(process: Process) -> ! {
     let (leads, ignore_once) = if config.new_session {
         (Leads::Session, let_go_of_terminal())
     } else {
-        (Leads::Group { take_terminal: owns_terminal(group) }, SigSet::EMPTY)
+        // A scythe started in the background of a shell must not steal the
+        // terminal from that shell.
+        (Leads::Group { take_terminal: sys::in_foreground() }, SigSet::EMPTY)
     };
     let inherits = config.child_inherits_signals;
     let setup = ChildSetup {
@@ -90,21 +92,23 @@ fn main(process: Process) -> ! {
             &[supervise::pid_number(child)],
         ));
     }
-    let reaped = supervise::supervise(child, &config, ignore_once);
+    let terminal = leads == Leads::Group { take_terminal: true };
+    let reaped = supervise::supervise(child, &config, ignore_once, terminal);
+    let ended = reaped.main.unwrap_or(Ended::Exited(0));
     if config.grace_ms > 0 {
         if !reaped.none_left {
-            supervise::drain(child, &config);
+            supervise::drain(child, config.exit_status(ended), &config);
         }
     } else if config.term_group_on_exit && config.target == Target::Group {
         supervise::terminate_group(child, &config);
     }
-    if let (Leads::Group { take_terminal: true }, Some(group)) = (leads, Pid::from_raw(group)) {
+    if let (true, Some(group)) = (terminal, Pid::from_raw(group)) {
         // Hand the terminal back, or whoever started scythe finds its
         // foreground group gone. (A group outside scythe's PID namespace
         // cannot be named from inside it; the namespace's end settles it.)
         let _ = rustix::termios::tcsetpgrp(sys::stdin(), group);
     }
-    exit(reaped.main.unwrap_or(Ended::Exited(0)), &config)
+    exit(ended, &config)
 }
 
 /// Reads the options as the personality says into `config`; answers
@@ -179,16 +183,6 @@ fn let_go_of_terminal() -> SigSet {
     } else {
         SigSet::EMPTY
     }
-}
-
-/// Whether scythe's process `group` is the foreground group of the terminal
-/// on stdin, so the child may take the terminal over. A scythe started in
-/// the background of a shell must not steal the terminal from that shell.
-/// (When both groups lie outside scythe's PID namespace, both read as 0:
-/// taken as the same group, the common case of `unshare --fork` run in the
-/// foreground.)
-fn owns_terminal(group: i32) -> bool {
-    sys::foreground_group(sys::stdin()) == Ok(group)
 }
 
 fn exit(ended: Ended, config: &Config) -> ! {

@@ -365,11 +365,7 @@ impl UsageError<'_> {
             line.fill(b"%: ", self.source, &[]);
         }
         let index = self.problem as usize;
-        let mut message = MESSAGES;
-        for _ in 0..index {
-            message = text::split_at_any(message, b"\0").1.unwrap_or_default();
-        }
-        let message = text::field(message, b"\0");
+        let message = text::nth(MESSAGES, index);
         // Short options are kept as their bare letter.
         let mut dashed = [b'-', 0];
         let culprit = match self.culprit {

@@ -80,6 +80,7 @@ pub struct Defaults {
     pub child_inherits_signals: bool,
     pub term_group_on_exit: bool,
     pub stop_with_job_signals: bool,
+    pub stop_with_child: bool,
 }
 
 impl Personality {
@@ -97,6 +98,7 @@ impl Personality {
             child_inherits_signals: d.child_inherits_signals,
             term_group_on_exit: d.term_group_on_exit,
             stop_with_job_signals: d.stop_with_job_signals,
+            stop_with_child: d.stop_with_child,
             success_statuses: StatusSet::EMPTY,
             parent_death_signal: 0,
             grace_ms: d.grace_ms,
@@ -355,7 +357,8 @@ pub fn variable(help: &'static [u8]) -> &'static [u8] {
 }
 
 /// scythe's own defaults: relay to the group, adopt orphans, clean child,
-/// and give what the main child leaves behind 5 s to stop.
+/// give what the main child leaves behind 5 s to stop, and stop with the
+/// child on Ctrl-Z.
 const BASE: Defaults = Defaults {
     target: Target::Group,
     grace_ms: 5_000,
@@ -365,6 +368,7 @@ const BASE: Defaults = Defaults {
     child_inherits_signals: false,
     term_group_on_exit: false,
     stop_with_job_signals: false,
+    stop_with_child: true,
 };
 
 pub static SCYTHE: Personality = Personality {
@@ -389,6 +393,7 @@ pub static DUMB_INIT: Personality = Personality {
         subreaper: false,
         term_group_on_exit: true,
         stop_with_job_signals: true,
+        stop_with_child: false,
         ..BASE
     },
     usage_status: 1,
@@ -407,6 +412,7 @@ pub static TINI: Personality = Personality {
         target: Target::Child,
         subreaper: false,
         child_inherits_signals: true,
+        stop_with_child: false,
         ..BASE
     },
     usage_status: 1,

@@ -3,11 +3,13 @@
 //! main child is among them; then drain what it left behind.
 
 use rustix::io::Errno;
-use rustix::process::{self, Pid, Signal, WaitOptions};
+use rustix::process::{self, Pid, Signal, WaitId, WaitIdOptions, WaitOptions};
 use scythe::config::{Config, Target};
 use scythe::line::Line;
 use scythe::packed;
-use scythe::signal::{SIGCHLD, SIGINT, SIGKILL, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU, SigSet};
+use scythe::signal::{
+    SIGCHLD, SIGCONT, SIGINT, SIGKILL, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU, SigSet,
+};
 use scythe::status::Ended;
 
 use crate::{log, sys};
@@ -16,34 +18,65 @@ use crate::{log, sys};
 pub struct Reaped {
     /// How the main child ended, if it was reaped this round.
     pub main: Option<Ended>,
+    /// The main child stopped for a job-control signal (reported only with
+    /// `stop_with_child`).
+    main_stopped: bool,
     /// No child at all is left. As PID 1 or a subreaper, every descendant
     /// that outlives its parent becomes scythe's child, so this means no
     /// descendant is left either.
     pub none_left: bool,
 }
 
+/// The next signal, or `None` once `deadline` (on the monotonic clock) has
+/// passed. A failure that will not go away (a kernel without a call scythe
+/// needs, a seccomp policy that refuses it; see `sys`) is never retried: it
+/// is said, once, and scythe exits with `status`, or, while the main child
+/// runs (`main`), waits for it to end, relaying and reaping no more, and
+/// exits with its status.
+fn next_signal(
+    deadline: Option<u64>,
+    main: Option<Pid>,
+    status: u8,
+    config: &Config,
+) -> Option<u8> {
+    loop {
+        match sys::take_signal(SigSet::FULL, deadline.map(until)) {
+            Ok(signal) => return Some(signal),
+            Err(Errno::AGAIN) => return None,
+            // A stop and continue interrupted the wait.
+            Err(Errno::INTR) => {}
+            Err(error) => {
+                let code = error.raw_os_error() as u32;
+                log::say(packed!(b"cannot wait for signals (errno #): no more relaying"), &[code]);
+                let ended = match main {
+                    Some(_) => reap_all(main, config, WaitOptions::empty()).main,
+                    None => None,
+                };
+                sys::exit(ended.map_or(status, |ended| config.exit_status(ended)))
+            }
+        }
+    }
+}
+
 /// Runs until the main child has ended; returns the round of reaping that
 /// found it. The first of each signal in `ignore_once` is dropped (see
-/// `main::let_go_of_terminal`). (Kept out of `main`, as is [`drain`]: inlined,
-/// they would grow its stack frame, and with it the code that addresses it.)
+/// `main::let_go_of_terminal`); `terminal` says the child was handed the
+/// terminal. (Kept out of `main`, as is [`drain`]: inlined, they would grow
+/// its stack frame, and with it the code that addresses it.)
 #[inline(never)]
-pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet) -> Reaped {
+pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet, terminal: bool) -> Reaped {
     // With --kill-after: when to SIGKILL the main child, once it was told to
     // stop. Only while this deadline is pending does the wait have a timeout:
     // an idle scythe never wakes up.
     let mut kill_at = None;
     loop {
-        let signal = match sys::take_signal(SigSet::FULL, kill_at.map(until)) {
-            Ok(signal) => signal,
-            Err(Errno::AGAIN) => {
-                kill_at = None;
-                let _ = send(main, config.target, SIGKILL);
-                if config.verbosity >= 1 {
-                    log::say(packed!(b"--kill-after: SIGKILL -> #"), &[pid_number(main)]);
-                }
-                continue;
+        let Some(signal) = next_signal(kill_at, Some(main), crate::FAILURE, config) else {
+            kill_at = None;
+            let _ = send(main, config.target, SIGKILL);
+            if config.verbosity >= 1 {
+                log::say(packed!(b"--kill-after: SIGKILL -> #"), &[pid_number(main)]);
             }
-            Err(_) => continue,
+            continue;
         };
         if ignore_once.contains(signal) {
             ignore_once = ignore_once.without(signal);
@@ -51,11 +84,22 @@ pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet) -> Reaped 
                 log::say(packed!(b"$ from the terminal hand-off: ignored"), &[signal.into()]);
             }
         } else if signal == SIGCHLD {
-            let reaped = reap_all(Some(main), config);
+            let reaped = reap_all(Some(main), config, WaitOptions::NOHANG);
             if reaped.main.is_some() {
                 return reaped;
             }
+            if reaped.main_stopped {
+                // Ctrl-Z stopped the child's group, which holds the
+                // terminal; scythe's own group is the shell's job, which
+                // must stop too for the shell to take the terminal back.
+                stop_scythe();
+            }
         } else {
+            if signal == SIGCONT && terminal && config.stop_with_child && sys::in_foreground() {
+                // Continued in the foreground (`fg`): the shell handed the
+                // terminal to scythe's group; the child's group had it.
+                let _ = rustix::termios::tcsetpgrp(sys::stdin(), main);
+            }
             let relayed = relay(signal, main, config);
             let stops = matches!(signal, SIGTERM | SIGINT);
             if relayed && stops && config.kill_after_ms != 0 && kill_at.is_none() {
@@ -64,55 +108,123 @@ pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet) -> Reaped 
             if config.stop_with_job_signals && matches!(signal, SIGTSTP | SIGTTIN | SIGTTOU) {
                 // Stop with the child, so the shell that started scythe sees
                 // its job stop; the SIGCONT that resumes scythe is relayed.
-                // (As PID 1, the kernel ignores this.)
-                let _ = process::kill_process(process::getpid(), Signal::STOP);
+                stop_scythe();
             }
         }
     }
 }
 
-/// After the main child has ended: asks what it left behind to stop (SIGTERM,
-/// through the rewrite table), reaps, and waits up to the grace time; then
-/// SIGKILLs what is left and reaps that too. Without it, those processes
-/// would die of the kernel's SIGKILL the moment PID 1 exits, mid-write.
+/// Stops scythe (as PID 1, the kernel ignores this).
+fn stop_scythe() {
+    let _ = process::kill_process(process::getpid(), Signal::STOP);
+}
+
+/// After the main child has ended (scythe is to exit with `status`): asks
+/// what it left behind to stop (SIGTERM, through the rewrite table, then
+/// SIGCONT, so that a stopped process can act on it), reaps, and waits up to
+/// the grace time; then SIGKILLs what is left and reaps that too. Without
+/// it, those processes would die of the kernel's SIGKILL the moment PID 1
+/// exits, mid-write.
 #[inline(never)]
-pub fn drain(main: Pid, config: &Config) {
+pub fn drain(main: Pid, status: u8, config: &Config) {
+    let mut rest = Rest::new(main, config);
     let stop = config.rewrite.apply(SIGTERM);
     if stop != 0 {
-        reach_all(main, config, stop);
+        rest.signal(stop);
+        rest.signal(SIGCONT);
     }
     if config.verbosity >= 1 {
         log::say(packed!(b"$ to the rest; grace ms: #"), &[stop.into(), config.grace_ms]);
     }
-    if wait_for_the_rest(main, config, config.grace_ms) {
+    if rest.wait(config.grace_ms, false, status) {
         return;
     }
     if config.verbosity >= 1 {
         log::say(packed!(b"grace time over: SIGKILL to what is left"), &[]);
     }
-    reach_all(main, config, SIGKILL);
+    rest.signal(SIGKILL);
     // Bounded: a process stuck in the kernel cannot be killed, and must not
     // keep PID 1 (and so the container) alive for ever.
-    wait_for_the_rest(main, config, 1000);
+    rest.wait(1000, true, status);
 }
 
-/// Reaps until no child is left (true) or `limit_ms` has passed (false).
-/// Signals that come meanwhile go, through the rewrite table, to the rest.
-fn wait_for_the_rest(main: Pid, config: &Config, limit_ms: u32) -> bool {
-    let deadline = sys::now_ms() + u64::from(limit_ms);
-    loop {
-        match sys::take_signal(SigSet::FULL, Some(until(deadline))) {
-            Ok(SIGCHLD) => {
-                if reap_all(None, config).none_left {
-                    return true;
+/// What the main child left behind: every process scythe can reach. As PID
+/// 1 of a namespace, that is all of them (`kill(-1)`). Otherwise it is the
+/// main child's process group (in group mode) and scythe's own children,
+/// which as a subreaper include every orphan handed to it: those only
+/// /proc can list (without it, they are not reached), and only a /proc of
+/// scythe's own PID namespace numbers them as `kill` does. So each pid it
+/// lists is signalled only if the kernel says it is scythe's child.
+struct Rest<'c> {
+    main: Pid,
+    config: &'c Config,
+    /// The main child's group is gone: never signalled again, since the
+    /// kernel may then hand its id out anew. (It does not while the group
+    /// lives, so a group found each time is still the same.)
+    group_gone: bool,
+}
+
+impl<'c> Rest<'c> {
+    fn new(main: Pid, config: &'c Config) -> Rest<'c> {
+        Rest { main, config, group_gone: false }
+    }
+
+    /// `signal` to all of the rest.
+    fn signal(&mut self, signal: u8) {
+        if process::getpid().is_init() {
+            let _ = sys::kill_everyone(signal);
+            return;
+        }
+        if self.config.target == Target::Group && !self.group_gone {
+            self.group_gone = signal_group(self.main, signal) == Err(Errno::SRCH);
+        }
+        // A list of decimal pids, separated by spaces.
+        let mut pid: i32 = 0;
+        let to_child = |pid: i32| {
+            let Some(child) = Pid::from_raw(pid) else { return };
+            // Asks, without reaping: ECHILD for any process not scythe's child.
+            let options = WaitIdOptions::NOHANG | WaitIdOptions::EXITED | WaitIdOptions::NOWAIT;
+            if process::waitid(WaitId::Pid(child), options).is_ok() {
+                let _ = send(child, Target::Child, signal);
+            }
+        };
+        sys::read_file(c"/proc/thread-self/children", &mut |chunk| {
+            for &byte in chunk {
+                if byte.is_ascii_digit() {
+                    pid = pid.saturating_mul(10).saturating_add(i32::from(byte - b'0'));
+                } else {
+                    to_child(core::mem::take(&mut pid));
                 }
             }
-            Ok(received) => match config.rewrite.apply(received) {
-                0 => {}
-                signal => reach_all(main, config, signal),
-            },
-            Err(Errno::AGAIN) => return false,
-            Err(_) => {}
+        });
+        to_child(pid);
+    }
+
+    /// Reaps until no child is left (true) or `limit_ms` has passed (false).
+    /// Signals that come meanwhile go, through the rewrite table, to the
+    /// rest. With `sweeping`, SIGKILL goes again to all there is after each
+    /// reap and every 100 ms: an orphan is handed to scythe when its parent
+    /// dies, with no signal to say so.
+    fn wait(&mut self, limit_ms: u32, sweeping: bool, status: u8) -> bool {
+        let deadline = sys::now_ms() + u64::from(limit_ms);
+        loop {
+            let wake = if sweeping { deadline.min(sys::now_ms() + 100) } else { deadline };
+            match next_signal(Some(wake), None, status, self.config) {
+                Some(SIGCHLD) => {
+                    if reap_all(None, self.config, WaitOptions::NOHANG).none_left {
+                        return true;
+                    }
+                    if sweeping {
+                        self.signal(SIGKILL);
+                    }
+                }
+                Some(received) => match self.config.rewrite.apply(received) {
+                    0 => {}
+                    signal => self.signal(signal),
+                },
+                None if sweeping && sys::now_ms() < deadline => self.signal(SIGKILL),
+                None => return false,
+            }
         }
     }
 }
@@ -121,11 +233,11 @@ fn wait_for_the_rest(main: Pid, config: &Config, limit_ms: u32) -> bool {
 /// SIGTERM or SIGINT and ignore every other signal.
 pub fn pause(config: &Config) -> ! {
     loop {
-        match sys::take_signal(SigSet::FULL, None) {
-            Ok(SIGCHLD) => {
-                reap_all(None, config);
+        match next_signal(None, None, crate::FAILURE, config) {
+            Some(SIGCHLD) => {
+                reap_all(None, config, WaitOptions::NOHANG);
             }
-            Ok(SIGTERM | SIGINT) => sys::exit(0),
+            Some(SIGTERM | SIGINT) => sys::exit(0),
             _ => {}
         }
     }
@@ -137,15 +249,28 @@ fn until(deadline: u64) -> u32 {
 }
 
 /// Reaps every child that has ended: SIGCHLDs coalesce, and orphans handed to
-/// scythe need reaping as much as its own child.
-fn reap_all(main: Option<Pid>, config: &Config) -> Reaped {
-    let mut reaped = Reaped { main: None, none_left: false };
+/// scythe need reaping as much as its own child. Without `NOHANG` in
+/// `options`, waits for children to end, until the main child has.
+fn reap_all(main: Option<Pid>, config: &Config, mut options: WaitOptions) -> Reaped {
+    let mut reaped = Reaped { main: None, main_stopped: false, none_left: false };
+    // Stops are reported too where scythe stops with its child: each once.
+    if config.stop_with_child {
+        options |= WaitOptions::UNTRACED;
+    }
     loop {
-        match process::wait(WaitOptions::NOHANG) {
+        match process::wait(options) {
             Ok(Some((pid, status))) => {
-                let Some(ended) = Ended::from_wait_status(status.as_raw() as u32) else { continue };
+                let raw = status.as_raw() as u32;
+                let Some(ended) = Ended::from_wait_status(raw) else {
+                    let job_control = matches!((raw >> 8) as u8, SIGTSTP | SIGTTIN | SIGTTOU);
+                    reaped.main_stopped |= Some(pid) == main && job_control;
+                    continue;
+                };
                 if Some(pid) == main {
                     reaped.main = Some(ended);
+                    if !options.contains(WaitOptions::NOHANG) {
+                        return reaped;
+                    }
                 } else if config.verbosity >= 2 || (config.warn_on_reap && config.warnings) {
                     let (template, detail) = match ended {
                         Ended::Exited(code) => (packed!(b"reaped orphan #: exit #"), code.into()),
@@ -171,7 +296,7 @@ fn relay(received: u8, main: Pid, config: &Config) -> bool {
     let result = match signal {
         0 => Ok(()),
         _ if config.broadcast => {
-            reach_all(main, config, signal);
+            Rest::new(main, config).signal(signal);
             Ok(())
         }
         _ => send(main, config.target, signal),
@@ -208,34 +333,6 @@ pub fn terminate_group(main: Pid, config: &Config) {
         if config.verbosity >= 1 && result.is_ok() {
             log::say(packed!(b"$ -> what is left of group #"), &[signal.into(), pid_number(main)]);
         }
-    }
-}
-
-/// `signal` to every process scythe can reach. As PID 1 of a namespace, that
-/// is all of them (`kill(-1)`). Otherwise it is the main child's process
-/// group (in group mode) and scythe's own children, which as a subreaper
-/// include every orphan handed to it: those only /proc can list.
-fn reach_all(main: Pid, config: &Config, signal: u8) {
-    if process::getpid().is_init() {
-        let _ = sys::kill_everyone(signal);
-        return;
-    }
-    if config.target == Target::Group {
-        let _ = signal_group(main, signal);
-    }
-    // A list of decimal pids, separated by spaces.
-    let mut pid: i32 = 0;
-    sys::read_file(c"/proc/thread-self/children", &mut |chunk| {
-        for &byte in chunk {
-            if byte.is_ascii_digit() {
-                pid = pid.saturating_mul(10).saturating_add(i32::from(byte - b'0'));
-            } else if let Some(child) = Pid::from_raw(core::mem::take(&mut pid)) {
-                let _ = send(child, Target::Child, signal);
-            }
-        }
-    });
-    if let Some(child) = Pid::from_raw(pid) {
-        let _ = send(child, Target::Child, signal);
     }
 }
 

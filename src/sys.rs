@@ -22,15 +22,10 @@ use rustix::ioctl::{Getter, NoArg, Opcode};
 use rustix::process::Pid;
 use scythe::signal::{SIGCHLD, SigSet};
 
-#[cfg(target_pointer_width = "64")]
-use linux_raw_sys::general::{
-    __NR_clock_gettime as NR_CLOCK_GETTIME64, __NR_rt_sigtimedwait as NR_SIGTIMEDWAIT_TIME64,
-};
-// 32-bit targets: the plain calls take a 32-bit time_t; these do not.
+use linux_raw_sys::general::{__NR_clock_gettime, __NR_rt_sigtimedwait};
 #[cfg(target_pointer_width = "32")]
 use linux_raw_sys::general::{
-    __NR_clock_gettime64 as NR_CLOCK_GETTIME64,
-    __NR_rt_sigtimedwait_time64 as NR_SIGTIMEDWAIT_TIME64,
+    __NR_clock_gettime64, __NR_rt_sigtimedwait_time64, __kernel_old_timespec,
 };
 
 /// The kernel's sigset is 64 bits on every target scythe builds for.
@@ -56,32 +51,90 @@ pub fn set_signal_mask(mask: SigSet) -> SigSet {
 /// means the time ran out, `EINTR` that a stop and continue interrupted it.
 pub fn take_signal(set: SigSet, timeout_ms: Option<u32>) -> Result<u8, Errno> {
     let bits = set.bits();
-    let timeout = timeout_ms.map(|ms| __kernel_timespec {
-        tv_sec: (ms / 1000) as _,
-        tv_nsec: ((ms % 1000) * 1_000_000) as _,
-    });
-    let timeout = timeout.as_ref().map_or(core::ptr::null(), |t| t as *const __kernel_timespec);
-    // SAFETY: `bits` is a live sigset of the size given, the siginfo pointer
-    // may be null, and `timeout` is null or a live 64-bit timespec.
-    let taken = unsafe {
-        syscall(
-            NR_SIGTIMEDWAIT_TIME64,
-            [&raw const bits as usize, 0, timeout as usize, SIGSET_SIZE, 0],
-        )
-    };
+    let mut timeout = timeout_ms.map(|ms| Timespec::new(ms / 1000, (ms % 1000) * 1_000_000));
+    let taken = timed(
+        __NR_rt_sigtimedwait,
+        |number, timeout| {
+            // SAFETY: `bits` is a live sigset of the size given, the siginfo
+            // pointer may be null, and `timeout` is null or a live timespec of
+            // the layout `number` takes.
+            unsafe { syscall(number, [&raw const bits as usize, 0, timeout, SIGSET_SIZE, 0]) }
+        },
+        timeout.as_mut(),
+    );
     check(taken).map(|signal| signal as u8)
 }
 
 /// Milliseconds on the monotonic clock, for deadlines.
 pub fn now_ms() -> u64 {
-    let mut now = __kernel_timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: the pointer is to a live 64-bit timespec; CLOCK_MONOTONIC
-    // always exists, so the call cannot fail.
-    unsafe {
-        syscall(NR_CLOCK_GETTIME64, [CLOCK_MONOTONIC as usize, &raw mut now as usize, 0, 0, 0])
-    };
-    // (No 64-bit division: 32-bit targets would need a library routine.)
-    (now.tv_sec as u64) * 1000 + u64::from(now.tv_nsec as u32 / 1_000_000)
+    let mut now = Timespec::new(0, 0);
+    timed(
+        __NR_clock_gettime,
+        |number, now| {
+            // SAFETY: `now` is a live timespec of the layout `number` takes;
+            // CLOCK_MONOTONIC always exists, so the call cannot fail but for
+            // being refused, when the other call is made.
+            unsafe { syscall(number, [CLOCK_MONOTONIC as usize, now, 0, 0, 0]) }
+        },
+        Some(&mut now),
+    );
+    now.milliseconds()
+}
+
+/// A `timespec` as the kernel takes it: 64-bit on 64-bit targets. On 32-bit
+/// ones, the plain calls take one of 32-bit fields (`__kernel_old_timespec`),
+/// and those hold all scythe passes: a relative timeout of less than 50
+/// days, the monotonic clock (time since boot). Linux 5.1 added `*_time64`
+/// calls with 64-bit fields, and kernels built without 32-bit time refuse
+/// the plain ones: there [`timed`] makes the other call.
+#[cfg(target_pointer_width = "64")]
+type Timespec = __kernel_timespec;
+#[cfg(target_pointer_width = "32")]
+type Timespec = __kernel_old_timespec;
+
+trait Milliseconds {
+    fn new(seconds: u32, nanoseconds: u32) -> Self;
+    fn milliseconds(&self) -> u64;
+}
+
+impl Milliseconds for Timespec {
+    fn new(seconds: u32, nanoseconds: u32) -> Self {
+        Timespec { tv_sec: seconds as _, tv_nsec: nanoseconds as _ }
+    }
+
+    fn milliseconds(&self) -> u64 {
+        // (No 64-bit division: 32-bit targets would need a library routine.)
+        u64::from(self.tv_sec as u32) * 1000 + u64::from(self.tv_nsec as u32 / 1_000_000)
+    }
+}
+
+/// Makes the system call `call` does, numbered `plain`, with a pointer to
+/// `time` (or null). On 64-bit targets that is all. On 32-bit ones, if the
+/// kernel refuses it (`ENOSYS`, or `EPERM` from a seccomp policy), the
+/// `*_time64` call of the same job is made with a 64-bit copy of `time`,
+/// copied back. The plain call goes first, as in rustix: a seccomp policy
+/// older than the time64 calls may kill a process that makes one.
+fn timed(plain: u32, call: impl Fn(u32, usize) -> isize, mut time: Option<&mut Timespec>) -> isize {
+    let pointer = time.as_mut().map_or(0, |time| &raw mut **time as usize);
+    let result = call(plain, pointer);
+    #[cfg(target_pointer_width = "32")]
+    if let Err(Errno::NOSYS | Errno::PERM) = check(result) {
+        let time64 = if plain == __NR_rt_sigtimedwait {
+            __NR_rt_sigtimedwait_time64
+        } else {
+            __NR_clock_gettime64
+        };
+        let mut wide = time
+            .as_deref()
+            .map(|t| __kernel_timespec { tv_sec: t.tv_sec.into(), tv_nsec: t.tv_nsec.into() });
+        let pointer = wide.as_mut().map_or(0, |wide| wide as *mut __kernel_timespec as usize);
+        let result = call(time64, pointer);
+        if let (Some(time), Some(wide)) = (time, wide) {
+            *time = Timespec::new(wide.tv_sec as u32, wide.tv_nsec as u32);
+        }
+        return result;
+    }
+    result
 }
 
 /// `SIG_DFL` and `SIG_IGN` as the kernel spells them (scythe installs no
@@ -192,6 +245,16 @@ pub fn give_up_terminal(fd: BorrowedFd<'_>) -> Result<(), Errno> {
 pub fn foreground_group(fd: BorrowedFd<'_>) -> Result<i32, Errno> {
     // SAFETY: TIOCGPGRP writes one pid_t, which the Getter provides.
     unsafe { rustix::ioctl::ioctl(fd, Getter::<{ TIOCGPGRP as Opcode }, c_int>::new()) }
+}
+
+/// Whether this process is in the foreground of its controlling terminal,
+/// open on stdin. Process group ids cannot tell when both groups began
+/// outside scythe's PID namespace (both read as 0, as under `unshare
+/// --fork`), so the terminal says: an empty read from it fails with EIO in
+/// a background group that blocks SIGTTIN, as scythe does, and reads
+/// nothing, at once, in the foreground. (Not the terminal at all: false.)
+pub fn in_foreground() -> bool {
+    foreground_group(stdin()).is_ok() && rustix::io::read(stdin(), &mut [0u8; 0]).is_ok()
 }
 
 /// Reads the file at `path` a chunk at a time, giving each to `each`;

@@ -19,6 +19,17 @@ pub fn split_at_any<'a>(text: &'a [u8], ends: &[u8]) -> (&'a [u8], Option<&'a [u
     (text, None)
 }
 
+/// Entry `index` of `list`, whose entries each end with a NUL (empty past
+/// the last).
+#[inline(never)]
+pub fn nth(list: &[u8], index: usize) -> &[u8] {
+    let mut rest = list;
+    for _ in 0..index {
+        rest = split_at_any(rest, b"\0").1.unwrap_or_default();
+    }
+    field(rest, b"\0")
+}
+
 /// `text` up to the first byte that is one of `ends` (all of it if none).
 pub fn field<'a>(text: &'a [u8], ends: &[u8]) -> &'a [u8] {
     split_at_any(text, ends).0

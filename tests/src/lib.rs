@@ -566,3 +566,62 @@ pub fn type_on(master: &std::os::fd::OwnedFd, bytes: &[u8]) {
     let written = unsafe { libc::write(master.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
     assert_eq!(written, bytes.len() as isize);
 }
+
+/// An architecture as seccomp names it (`AUDIT_ARCH_*`), with the numbers of
+/// the system calls scythe waits for signals and reads the clock with there:
+/// the plain ones and, on 32-bit targets, their `*_time64` twins.
+#[derive(Clone, Copy, Debug)]
+pub struct SyscallArch {
+    pub audit: u32,
+    pub plain: [u32; 2],
+    pub time64: Option<[u32; 2]>,
+}
+
+/// The architecture of an ELF file by its `e_machine`, if a filter of this
+/// machine's kernel sees its system calls (native: x86_64 and 32-bit x86;
+/// under qemu-user the kernel sees qemu's own calls).
+pub fn native_syscall_arch(elf: &[u8]) -> Option<SyscallArch> {
+    match u16::from_le_bytes([elf[18], elf[19]]) {
+        // rt_sigtimedwait, clock_gettime.
+        62 => Some(SyscallArch { audit: 0xc000_003e, plain: [128, 228], time64: None }),
+        // And rt_sigtimedwait_time64, clock_gettime64.
+        3 => Some(SyscallArch { audit: 0x4000_0003, plain: [177, 265], time64: Some([421, 403]) }),
+        _ => None,
+    }
+}
+
+/// Makes the process about to be exec'd, and all it starts, run under a
+/// seccomp filter that answers `errno` to the system calls `numbers` of
+/// architecture `audit`, as an older kernel (ENOSYS) or a container's
+/// policy (EPERM) would.
+pub fn refuse_syscalls(command: &mut Command, audit: u32, numbers: &[u32], errno: i32) {
+    const LD_W_ABS: u16 = 0x20;
+    const JEQ_K: u16 = 0x15;
+    const RET_K: u16 = 0x06;
+    const RET_ALLOW: u32 = 0x7fff_0000;
+    const RET_ERRNO: u32 = 0x0005_0000;
+    let op = |code: u16, jt: u8, jf: u8, k: u32| libc::sock_filter { code, jt, jf, k };
+    // struct seccomp_data: the call's number at 0, its architecture at 4.
+    let skip_all = (2 * numbers.len() + 1) as u8;
+    let mut filter =
+        vec![op(LD_W_ABS, 0, 0, 4), op(JEQ_K, 0, skip_all, audit), op(LD_W_ABS, 0, 0, 0)];
+    for &number in numbers {
+        filter.push(op(JEQ_K, 0, 1, number));
+        filter.push(op(RET_K, 0, 0, RET_ERRNO | errno as u32));
+    }
+    filter.push(op(RET_K, 0, 0, RET_ALLOW));
+    // SAFETY: prctl is async-signal-safe; the filter outlives the call,
+    // moved into the closure before the fork.
+    unsafe {
+        command.pre_exec(move || {
+            let program =
+                libc::sock_fprog { len: filter.len() as u16, filter: filter.as_ptr().cast_mut() };
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+                || libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &program) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}

@@ -426,3 +426,67 @@ fn bad_input_end_to_end_is_one_short_line_and_the_usage_status() {
     let options = scythe(Mode::Subreaper).args(vec!["-c"; 10_000]).args(["sh", "-c", "exit 4"]);
     assert_eq!(options.run().code, 4);
 }
+
+#[test]
+fn a_stderr_whose_reader_stalls_never_stops_supervision() {
+    // stderr a pipe whose reader is there but reads nothing: once the pipe
+    // is full, a plain write would wait for ever, and with it reaping and
+    // relaying. Each relayed signal is a line; 6,000 are far more than the
+    // pipe holds.
+    let mut fds = [0; 2];
+    // SAFETY: pipe fills the array.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let [reader, writer] = fds;
+    let mut run = scythe(Mode::Subreaper)
+        .args(["-v", "-r", "40:0", "--", PROBE, "signals", "child"])
+        .configure(|c| {
+            // SAFETY: the write end is this test's, given to scythe as stderr.
+            unsafe {
+                use std::os::fd::FromRawFd;
+                c.stderr(std::process::Stdio::from_raw_fd(libc::dup(writer)));
+            }
+        })
+        .spawn();
+    // SAFETY: closing this process's copy; scythe holds its own.
+    unsafe { libc::close(writer) };
+    run.ready("child");
+    let pid = run.scythe_pid();
+    for _ in 0..6000 {
+        // SAFETY: kill takes no pointers.
+        assert_eq!(unsafe { libc::kill(pid, 40) }, 0);
+    }
+    // Real-time signals are taken lowest first: once 41 has reached the
+    // child, scythe is past every 40 (each dropped, each a line).
+    run.signal(41);
+    run.expect_line("child 41");
+    // Once the reader reads again, the next line says how many were lost.
+    let drained = drain(reader);
+    assert!(drained.len() >= 60_000, "only {} bytes reached stderr", drained.len());
+    run.signal(42);
+    run.expect_line("child 42");
+    let next = String::from_utf8_lossy(&drain(reader)).into_owned();
+    assert!(next.contains(" lines dropped: stderr was full\n"), "{next:?}");
+    assert_eq!(run.end("child").code, 0);
+    // SAFETY: closing the read end.
+    unsafe { libc::close(reader) };
+}
+
+/// Everything there is to read on `fd` now, without waiting.
+fn drain(fd: i32) -> Vec<u8> {
+    let mut all = Vec::new();
+    let mut buffer = [0u8; 65536];
+    loop {
+        let mut poll = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+        // SAFETY: poll and read on live buffers.
+        let ready = unsafe { libc::poll(&mut poll, 1, 200) };
+        if ready <= 0 {
+            return all;
+        }
+        // SAFETY: as above.
+        let n = unsafe { libc::read(fd, buffer.as_mut_ptr().cast(), buffer.len()) };
+        if n <= 0 {
+            return all;
+        }
+        all.extend_from_slice(&buffer[..n as usize]);
+    }
+}

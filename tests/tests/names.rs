@@ -398,3 +398,72 @@ fn reaped_orphans_are_reported_only_with_w() {
         assert_eq!(reported, lines, "{options:?} {env:?}: {}", finished.stderr);
     }
 }
+
+/// An interactive bash on a fresh terminal, started by this test (not
+/// under scythe), and the terminal's master side.
+fn interactive_bash() -> (Running, std::os::fd::OwnedFd) {
+    let mut master = None;
+    let run = scythe(Mode::Subreaper)
+        .program("bash")
+        .args(["--norc", "--noprofile", "--noediting", "-i"])
+        .configure(|c| {
+            c.env("SCYTHE", scythe_path());
+            master = Some(on_pty(c));
+        })
+        .spawn();
+    (run, master.unwrap())
+}
+
+#[test]
+fn in_the_background_of_a_shell_scythe_leaves_it_the_terminal() {
+    // Both groups lie outside scythe's PID namespace, and read as 0 there.
+    let (mut run, master) = interactive_bash();
+    let bash = run.outer_pid();
+    type_on(&master, b"unshare --pid --fork --mount-proc \"$SCYTHE\" -- sleep 100 &\n");
+    let sleeping =
+        || descendants(bash).into_iter().find(|&p| state_of(p) != 'Z' && comm(p) == "sleep");
+    wait_until(|| sleeping().is_some(), "sleep runs under scythe");
+    assert_eq!(foreground_group(&master), bash, "bash lost the terminal");
+    type_on(&master, b"echo still-here\n");
+    // (The terminal echoes what was typed: the answer is a line of its own.)
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while run.next_line_within(TIMEOUT).is_some_and(|l| l.trim_end() != "still-here") {
+        assert!(std::time::Instant::now() < deadline, "bash never answered");
+    }
+    assert!(run.seen.iter().any(|l| l.trim_end() == "still-here"), "bash is gone: {:?}", run.seen);
+    type_on(&master, b"kill %1; wait; exit 7\n");
+    assert_eq!(run.finish().code, 7);
+}
+
+/// A process's command name.
+fn comm(pid: i32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string()
+}
+
+#[test]
+fn ctrl_z_stops_scythe_with_its_child_and_fg_hands_the_terminal_back() {
+    // Under scythe's own name, not PID 1: the child's group has the
+    // terminal; when Ctrl-Z stops it, scythe (the shell's job) stops too.
+    let (mut run, master) = interactive_bash();
+    let bash = run.outer_pid();
+    type_on(&master, b"\"$SCYTHE\" -- sleep 100\n");
+    let sleeping = || descendants(bash).into_iter().find(|&p| comm(p) == "sleep");
+    wait_until(|| sleeping().is_some_and(|p| foreground_group(&master) == p), "sleep in front");
+    let sleep = sleeping().unwrap();
+    type_on(&master, b"\x1a");
+    wait_until(|| foreground_group(&master) == bash, "bash has the terminal back");
+    type_on(&master, b"jobs; echo after\n");
+    let lines = run.expect_lines(&["after".to_string()]);
+    assert!(lines.iter().any(|l| l.contains("Stopped")), "{lines:?}");
+    // `fg`: scythe continues, hands the terminal to the child's group, and
+    // relays SIGCONT; Ctrl-C then reaches sleep.
+    type_on(&master, b"fg\n");
+    wait_until(
+        || foreground_group(&master) == sleep && state_of(sleep) != 'T',
+        "sleep in front again",
+    );
+    type_on(&master, b"\x03");
+    wait_until(|| foreground_group(&master) == bash, "bash in front after Ctrl-C");
+    type_on(&master, b"exit 7\n");
+    assert_eq!(run.finish().code, 7);
+}

@@ -270,3 +270,111 @@ fn bad_durations_users_and_switches_are_usage_errors() {
         );
     }
 }
+
+#[test]
+fn a_stopped_worker_is_continued_so_that_it_can_stop() {
+    // The worker stops itself before the main child exits: scythe's SIGTERM
+    // alone would wait, pending, until the SIGKILL at the grace time.
+    for mode in MODES {
+        let dir = scratch(&format!("stopped-{mode:?}"));
+        let file = dir.join("handled");
+        let (mut run, _) = leave_a_worker(mode, &["--grace", "5s"], &[], &file, &["--stop"]);
+        assert_eq!(run.exit_code(), 7, "{mode:?}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), "TERM", "{mode:?}");
+        run.finish();
+    }
+}
+
+#[test]
+fn what_is_orphaned_by_the_sigkill_sweep_is_swept_too() {
+    // A supervisor in a session of its own ignores SIGTERM; its worker is
+    // not scythe's child until the SIGKILL at the grace time kills the
+    // supervisor. (As PID 1, kill(-1) reaches both at once.)
+    let dir = scratch("supervised");
+    let file = dir.join("handled");
+    let options = ["--grace", "300ms"];
+    let (mut run, worker) =
+        leave_a_worker(Mode::Subreaper, &options, &[], &file, &["--grandchild", "--ignore-term"]);
+    assert_eq!(run.exit_code(), 7);
+    let left = !gone(worker);
+    if left {
+        // SAFETY: kill takes no pointers.
+        unsafe { libc::kill(worker, libc::SIGKILL) };
+    }
+    run.finish();
+    assert!(!left, "the supervisor's worker outlived scythe");
+}
+
+/// Runs `script` with `sh` as PID 1 of a new PID namespace (and, with
+/// `mount`, a mount namespace of its own); `$SCYTHE`, `$PROBE` and `$DIR`
+/// (a scratch directory) are set. Returns its stdout lines.
+fn in_a_namespace(script: &str, proc_of_its_own: bool) -> Finished {
+    let dir = scratch("namespace");
+    let mut flags = vec!["--pid", "--fork"];
+    flags.extend(if proc_of_its_own { ["--mount-proc"] } else { ["--mount"] });
+    scythe(Mode::Subreaper)
+        .program("unshare")
+        .args(flags)
+        .args(["sh", "-c", script])
+        .configure(|c| {
+            c.env("SCYTHE", scythe_path()).env("PROBE", PROBE).env("DIR", &dir);
+        })
+        .run()
+}
+
+#[test]
+fn a_group_id_handed_out_again_is_never_signalled() {
+    // In a new PID namespace, with sh as PID 1: scythe's main child leaves a
+    // worker in a session of its own that stays after SIGTERM. Once the
+    // worker has had it (the main child's group is empty and gone by then),
+    // a stranger takes the main child's pid and leads a group of that id.
+    // scythe's SIGKILL at the grace time must not reach it.
+    let script = r#"
+        "$SCYTHE" -v --grace 500ms -- "$PROBE" worker "$DIR/handled" 7 --setsid --stay \
+            > /dev/null 2> "$DIR/log" &
+        scythe=$!
+        until [ -s "$DIR/handled" ]; do sleep 0.01; done
+        main=$(sed -n 's/^scythe: started .* as //p' "$DIR/log")
+        echo $((main - 1)) > /proc/sys/kernel/ns_last_pid
+        setsid sleep 100 &
+        [ $! = "$main" ] || echo "the stranger is $!, not $main"
+        wait $scythe
+        echo "scythe $?"
+        if kill -0 "$main"; then echo "stranger alive"; kill -KILL "$main"; fi
+    "#;
+    let finished = in_a_namespace(script, true);
+    assert_eq!(finished.stdout, ["scythe 7", "stranger alive"], "{finished:?}");
+}
+
+#[test]
+fn a_proc_of_another_namespace_is_never_trusted() {
+    // scythe, not PID 1, in a new PID namespace whose /proc is still the
+    // machine's: there the worker it adopts has its number outside. A
+    // stranger given that number inside would get scythe's SIGKILL at the
+    // grace time if scythe trusted that /proc.
+    let script = r#"
+        mkdir "$DIR/proc" && mount -t proc proc "$DIR/proc"
+        "$SCYTHE" --grace 2s -- "$PROBE" worker "$DIR/handled" 7 --setsid --ignore-term \
+            > "$DIR/out" &
+        scythe=$!
+        until [ -s "$DIR/out" ]; do sleep 0.01; done
+        inside=$(sed -n 's/^ready worker //p' "$DIR/out")
+        here=$(readlink /proc/self/ns/pid)
+        for status in $(grep -l "^NSpid:[[:space:]]*[0-9]*[[:space:]]$inside$" /proc/[0-9]*/status); do
+            pid=${status#/proc/}; pid=${pid%/status}
+            [ "$(readlink /proc/$pid/ns/pid)" = "$here" ] && outside=$pid
+        done
+        # (The probe takes the next pid, its worker, the stranger, the one after.)
+        echo $((outside - 2)) > "$DIR/proc/sys/kernel/ns_last_pid"
+        "$PROBE" worker "$DIR/stranger" 0 > "$DIR/stranger-out"
+        stranger=$(sed -n 's/^ready worker //p' "$DIR/stranger-out")
+        [ "$stranger" = "$outside" ] || echo "the stranger is $stranger, not $outside"
+        wait $scythe
+        echo "scythe $?"
+        kill -0 "$stranger" && echo "stranger alive"
+        kill -KILL "$inside" "$stranger" 2>/dev/null
+        true
+    "#;
+    let finished = in_a_namespace(script, false);
+    assert_eq!(finished.stdout, ["scythe 7", "stranger alive"], "{finished:?}");
+}

@@ -19,11 +19,16 @@
 //!   as `probe signals child` instead of exiting.
 //! - `probe leave TAG CODE`: forks a `probe signals TAG` and exits with CODE
 //!   once that one is ready, leaving it behind in its process group.
-//! - `probe worker FILE CODE [--ignore-term] [--setsid]`: forks a worker
-//!   that writes `TERM` to FILE and exits 0 when SIGTERM arrives (or, with
-//!   `--ignore-term`, ignores it; with `--setsid`, first leaves the process
-//!   group for a session of its own, as daemons do); prints `ready worker
-//!   PID`, and exits with CODE once the worker is ready.
+//! - `probe worker FILE CODE [--ignore-term] [--setsid] [--stay] [--stop]
+//!   [--grandchild]`: forks a worker that writes `TERM` to FILE and exits 0
+//!   when SIGTERM arrives (or, with `--ignore-term`, ignores it; with
+//!   `--stay`, writes FILE and stays; with `--setsid`, first leaves the
+//!   process group for a session of its own, as daemons do); prints `ready
+//!   worker PID`, and exits with CODE once the worker is ready (with
+//!   `--stop`, once the worker has also stopped itself with SIGSTOP). With
+//!   `--grandchild`, the worker is the child of a supervisor that leads a
+//!   session of its own and ignores SIGTERM: orphaned only when the
+//!   supervisor dies.
 //! - `probe daemon`: forks a `probe signals daemon` that leads a session of
 //!   its own, then, once it is ready, carries on as `probe signals child`.
 //! - `probe idle`: blocks until a signal kills it.
@@ -206,31 +211,84 @@ extern "C" fn worker_on_term(_: libc::c_int) {
     }
 }
 
+/// The worker's SIGTERM handler with `--stay`: writes the file, stays.
+extern "C" fn worker_on_term_stay(_: libc::c_int) {
+    if let Some(path) = WORKER_FILE.get() {
+        // SAFETY: open, write and close are async-signal-safe.
+        unsafe {
+            let fd =
+                libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC, 0o644);
+            libc::write(fd, b"TERM".as_ptr().cast(), 4);
+            libc::close(fd);
+        }
+    }
+}
+
 fn worker(file: &str, code: i32, options: &[&str]) -> ! {
     let ignore_term = options.contains(&"--ignore-term");
     let own_session = options.contains(&"--setsid");
+    let stay = options.contains(&"--stay");
+    let stop = options.contains(&"--stop");
     WORKER_FILE.set(std::ffi::CString::new(file).expect("a path")).expect("set once");
-    fork_ready(|ready| {
-        // SAFETY: plain libc calls; the handler only uses async-signal-safe ones.
+    let work = |ready: i32| {
+        // SAFETY: plain libc calls; the handlers only use async-signal-safe ones.
         unsafe {
             if own_session {
                 libc::setsid();
             }
             let handler = if ignore_term {
                 libc::SIG_IGN
+            } else if stay {
+                worker_on_term_stay as extern "C" fn(libc::c_int) as libc::sighandler_t
             } else {
                 worker_on_term as extern "C" fn(libc::c_int) as libc::sighandler_t
             };
             libc::signal(libc::SIGTERM, handler);
         }
         say(&format!("ready worker {}", std::process::id()));
-        // SAFETY: closing the ready pipe, then waiting for signals.
-        unsafe { libc::close(ready) };
+        // SAFETY: closing the ready pipe, stopping, then waiting for signals.
+        unsafe {
+            libc::close(ready);
+            if stop {
+                libc::raise(libc::SIGSTOP);
+            }
+        }
         loop {
             // SAFETY: pause has no preconditions.
             unsafe { libc::pause() };
         }
-    });
+    };
+    if options.contains(&"--grandchild") {
+        fork_ready(|ready| {
+            // SAFETY: plain libc calls.
+            unsafe {
+                libc::setsid();
+                libc::signal(libc::SIGTERM, libc::SIG_IGN);
+            }
+            fork_ready(|inner| {
+                // SAFETY: the worker's copy of the supervisor's ready pipe
+                // would keep the main child waiting.
+                unsafe { libc::close(ready) };
+                work(inner)
+            });
+            // SAFETY: closing the ready pipe, then waiting for signals.
+            unsafe { libc::close(ready) };
+            loop {
+                // SAFETY: pause has no preconditions.
+                unsafe { libc::pause() };
+            }
+        });
+    } else if stop {
+        // SAFETY: the probe is single-threaded; the worker runs `work`.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            work(-1);
+        }
+        // SAFETY: waiting for our own child to stop.
+        unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WUNTRACED) };
+    } else {
+        fork_ready(work);
+    }
     std::process::exit(code);
 }
 
