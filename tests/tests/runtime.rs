@@ -6,7 +6,7 @@
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -32,40 +32,18 @@ fn podman() -> Command {
     command
 }
 
-fn run(command: &mut Command) -> Output {
-    command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"))
-}
-
-/// A scratch directory of this test's own, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("scythe-rt-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
+/// A fresh root filesystem in `scratch` (podman writes into it): busybox as
+/// the shell and tools, and scythe as `/scythe`.
+fn rootfs(scratch: &Scratch) -> PathBuf {
+    let root = scratch.0.join("rootfs");
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::create_dir_all(root.join("out")).unwrap();
+    std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static");
+    for tool in ["sh", "sleep", "ps", "cat", "tr", "echo", "true", "kill"] {
+        std::os::unix::fs::symlink("busybox", root.join("bin").join(tool)).unwrap();
     }
-
-    /// A fresh root filesystem (podman writes into it): busybox as the
-    /// shell and tools, and scythe as `/scythe`.
-    fn rootfs(&self) -> PathBuf {
-        let root = self.0.join("rootfs");
-        std::fs::create_dir_all(root.join("bin")).unwrap();
-        std::fs::create_dir_all(root.join("out")).unwrap();
-        std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static");
-        for tool in ["sh", "sleep", "ps", "cat", "tr", "echo", "true", "kill"] {
-            std::os::unix::fs::symlink("busybox", root.join("bin").join(tool)).unwrap();
-        }
-        std::fs::copy(scythe_path(), root.join("scythe")).unwrap();
-        root
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    std::fs::copy(scythe_path(), root.join("scythe")).unwrap();
+    root
 }
 
 /// A named container, force-removed when dropped.
@@ -83,15 +61,6 @@ impl Drop for Container {
     }
 }
 
-/// Waits (bounded) until `path` exists: the workload's "ready".
-fn wait_for_file(path: &Path) {
-    let deadline = Instant::now() + TIMEOUT;
-    while !path.exists() {
-        assert!(Instant::now() < deadline, "{} never appeared", path.display());
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn exit_code_of(container: &Container) -> i32 {
     let output = run(podman().args(["inspect", &container.0, "--format", "{{.State.ExitCode}}"]));
     String::from_utf8_lossy(&output.stdout).trim().parse().expect("an exit code")
@@ -103,7 +72,7 @@ const WHO: &str = "echo ppid=$PPID; tr '\\0' ' ' < /proc/1/cmdline; echo; exit 3
 #[test]
 fn podman_with_scythe_as_entrypoint() {
     let scratch = Scratch::new("entrypoint");
-    let rootfs = scratch.rootfs();
+    let rootfs = rootfs(&scratch);
     let output = run(podman()
         .args(["run", "--rm", "--rootfs"])
         .arg(&rootfs)
@@ -117,7 +86,7 @@ fn podman_with_scythe_as_entrypoint() {
 #[test]
 fn podman_with_scythe_as_its_init() {
     let scratch = Scratch::new("init");
-    let rootfs = scratch.rootfs();
+    let rootfs = rootfs(&scratch);
     std::fs::remove_file(rootfs.join("scythe")).unwrap();
     let output = run(podman()
         .args(["run", "--rm", "--init", "--init-path"])
@@ -134,7 +103,7 @@ fn podman_with_scythe_as_its_init() {
 #[test]
 fn podman_stop_reaches_the_grandchild_and_does_not_wait_out_the_timeout() {
     let scratch = Scratch::new("stop");
-    let rootfs = scratch.rootfs();
+    let rootfs = rootfs(&scratch);
     let out = rootfs.join("out");
     // (a) sh -c whose grandchild traps TERM and writes a file.
     let worker = "trap 'echo TERM > /out/got; exit 5' TERM; echo > /out/ready; \
@@ -177,7 +146,7 @@ fn podman_stop_reaches_the_grandchild_and_does_not_wait_out_the_timeout() {
 #[test]
 fn podman_exec_ps_shows_no_zombies() {
     let scratch = Scratch::new("zombies");
-    let rootfs = scratch.rootfs();
+    let rootfs = rootfs(&scratch);
     let container = Container::named("zombies");
     let script = "for i in 1 2 3 4 5; do (true &); done; sleep 1000";
     let started = run(podman()
@@ -233,7 +202,7 @@ fn oci_config(args: &[&str]) -> String {
 #[test]
 fn crun_runs_a_bundle_with_scythe_first_and_kill_term_stops_it() {
     let scratch = Scratch::new("crun");
-    scratch.rootfs();
+    rootfs(&scratch);
     let script = "trap 'echo got TERM; exit 9' TERM; echo ready; while :; do sleep 1; done";
     std::fs::write(
         scratch.0.join("config.json"),
@@ -328,7 +297,7 @@ fn read_json(fd: i32) -> String {
 #[test]
 fn podman_run_it_keeps_ctrl_c_and_ctrl_z_working() {
     let scratch = Scratch::new("tty");
-    let rootfs = scratch.rootfs();
+    let rootfs = rootfs(&scratch);
     let container = Container::named("tty");
     let mut master = None;
     let mut run = scythe(Mode::Subreaper)
@@ -373,28 +342,6 @@ fn podman_run_it_keeps_ctrl_c_and_ctrl_z_working() {
     wait_for_output(&mut run, "after-stop");
     drop(container);
     run.finish();
-}
-
-fn run_quietly(command: &mut Command) -> Output {
-    command.stderr(Stdio::null()).output().unwrap_or_else(|e| panic!("{command:?}: {e}"))
-}
-
-/// Waits for a line of terminal output that is `wanted` (terminals end lines
-/// with `\r\n`; the echo of what was typed comes too, and is skipped).
-fn wait_for_output(run: &mut Running, wanted: &str) {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match run.next_line_within(left) {
-            Some(line)
-                if line.trim_end_matches('\r').ends_with(wanted) && !line.contains("echo") =>
-            {
-                return;
-            }
-            Some(_) => {}
-            None => run.fail(&format!("no {wanted:?} on the terminal")),
-        }
-    }
 }
 
 #[test]
