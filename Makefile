@@ -4,7 +4,7 @@
 #   make test   unit tests, then integration tests against the release binary
 #   make lint   rustfmt and clippy, as CI runs them
 #   make dist   scythe for every architecture, in dist/, with SHA256SUMS
-#   make image  the OCI images localhost/scythe and localhost/scythe-demo
+#   make image  the OCI images localhost/scythe and localhost/scythe-demo (ENGINE=podman|docker)
 #   make bench  scythe against tini, dumb-init and catatonit: bench/RESULTS.md
 #   make fuzz   the parsers' property tests, with many more cases (FUZZ_CASES)
 #   make soak   signals and orphans for minutes on end (SOAK_SECONDS)
@@ -91,8 +91,11 @@ fuzz: toolchain
 no-panic: toolchain
 	sh tests/no-panic.sh
 
+# With podman if it is installed, else docker (the daemon DOCKER_HOST names);
+# ENGINE=docker or ENGINE=podman picks one.
+ENGINE ?=
 image: dist
-	sh tests/runtime/build-images.sh localhost/scythe
+	ENGINE=$(ENGINE) sh tests/runtime/build-images.sh localhost/scythe
 
 # scythe inside real runtimes: podman, crun, bubblewrap.
 runtime-test: dist

@@ -356,7 +356,7 @@ fn the_images_build_from_scratch_and_run() {
     }
     let _cleanup = Images(name.clone());
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime/build-images.sh");
-    let built = run(Command::new("sh").arg(script).arg(&name));
+    let built = run(Command::new("sh").arg(script).arg(&name).env("ENGINE", "podman"));
     assert!(built.status.success(), "{built:?}");
     // The plain image holds scythe alone: no shell to run.
     let alone = run(podman().args(["run", "--rm", &name, "sh"]));
