@@ -1,6 +1,8 @@
 # scythe: build, test, demo.
 #   make        the release binary (target/x86_64-unknown-linux-musl/release/scythe)
 #   make demo   scythe as PID 1 of a new PID namespace, stopping a real workload
+#   make demo-java  a Java service behind a shell that does not exec, stopped
+#               with no init, with tini's conventions, and with scythe
 #   make test   unit tests, then integration tests against the release binary
 #   make lint   rustfmt and clippy, as CI runs them
 #   make dist   scythe for every architecture, in dist/, with SHA256SUMS
@@ -13,8 +15,8 @@ TARGET ?= x86_64-unknown-linux-musl
 OUT := $(or $(CARGO_TARGET_DIR),target)
 BIN := $(OUT)/$(TARGET)/release/scythe
 
-.PHONY: all build toolchain test unit-test integration-test arch-test runtime-test dist \
-	reproducible no-panic image bench fuzz soak lint demo clean
+.PHONY: all build toolchain test unit-test integration-test arch-test runtime-test \
+	dist reproducible no-panic image bench fuzz soak lint demo demo-java clean
 
 all: build
 
@@ -115,6 +117,9 @@ lint: toolchain
 
 demo: build
 	@sh demo/run.sh $(BIN)
+
+demo-java: build
+	@sh demo/java/demo.sh $(BIN)
 
 clean:
 	cargo clean
