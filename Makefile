@@ -15,7 +15,7 @@ TARGET ?= x86_64-unknown-linux-musl
 OUT := $(or $(CARGO_TARGET_DIR),target)
 BIN := $(OUT)/$(TARGET)/release/scythe
 
-.PHONY: all build toolchain test unit-test integration-test arch-test runtime-test \
+.PHONY: all build toolchain test unit-test integration-test arch-test runtime-test docker-test \
 	dist reproducible no-panic image bench fuzz soak lint demo demo-java clean
 
 all: build
@@ -41,7 +41,7 @@ DIST := amd64:x86_64-unknown-linux-musl arm64:aarch64-unknown-linux-musl \
 	386:i686-unknown-linux-musl armv7:armv7-unknown-linux-gnueabihf \
 	riscv64:riscv64gc-unknown-linux-gnu
 
-test: build unit-test integration-test arch-test reproducible runtime-test no-panic
+test: build unit-test integration-test arch-test reproducible runtime-test docker-test no-panic
 
 unit-test: toolchain
 	cargo test --package scythe --lib
@@ -103,6 +103,13 @@ image: dist
 runtime-test: dist
 	SCYTHE_BIN=$(abspath dist/scythe-amd64) $(PRIVATE_MOUNTS) \
 		cargo test --package scythe-tests --test runtime
+
+# scythe under Docker Engine and containerd (docker build, ENTRYPOINT and
+# --init, stop, kill, -it, exec, the drain, ctr run, the Java service),
+# against a dockerd and a containerd the test starts and stops (about 25 s).
+docker-test: dist
+	SCYTHE_BIN=$(abspath dist/scythe-amd64) $(PRIVATE_MOUNTS) \
+		cargo test --package scythe-tests --test docker
 
 # Measured side by side with the other inits, in one run (about a minute).
 bench: build
