@@ -1,6 +1,7 @@
 //! scythe inside the runtimes people use (issue #6): podman (as ENTRYPOINT,
-//! as `--init`, stopped with `podman stop`, interactive with `-it`), crun
-//! with a hand-written OCI bundle, and bubblewrap. Every root filesystem is
+//! as `--init`, stopped with `podman stop`, interactive with `-it`, and a
+//! Kubernetes pod spec with `podman kube play`), crun with a hand-written
+//! OCI bundle, and bubblewrap. (Docker and containerd: `docker.rs`.) Every root filesystem is
 //! built here from Debian's static busybox; nothing comes from a registry.
 //! Every container and image a test makes is removed, also on failure.
 
@@ -39,7 +40,7 @@ fn rootfs(scratch: &Scratch) -> PathBuf {
     std::fs::create_dir_all(root.join("bin")).unwrap();
     std::fs::create_dir_all(root.join("out")).unwrap();
     std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static");
-    for tool in ["sh", "sleep", "ps", "cat", "tr", "echo", "true", "kill"] {
+    for tool in ["sh", "sleep", "ps", "cat", "tr", "echo", "true", "kill", "setsid"] {
         std::os::unix::fs::symlink("busybox", root.join("bin").join(tool)).unwrap();
     }
     std::fs::copy(scythe_path(), root.join("scythe")).unwrap();
@@ -379,4 +380,117 @@ fn the_images_build_from_scratch_and_run() {
     let logs =
         String::from_utf8_lossy(&run(podman().args(["logs", &container.0])).stdout).into_owned();
     assert!(logs.contains("got SIGTERM, finishing the transaction"), "{logs}");
+}
+
+/// The ids of podman's pause images (`localhost/podman-pause:VERSION`).
+fn pause_images() -> Vec<String> {
+    let listed = run_quietly(podman().args([
+        "images",
+        "--quiet",
+        "--filter",
+        "reference=localhost/podman-pause",
+    ]));
+    String::from_utf8_lossy(&listed.stdout).split_whitespace().map(str::to_string).collect()
+}
+
+/// A Kubernetes pod spec (`podman kube play`): scythe is the container's
+/// `command`, with `--grace`, and the app leaves a worker in a session of
+/// its own (no relayed signal reaches it) that needs 2 s to finish once
+/// told. The pod is stopped as the kubelet stops it, SIGTERM and then
+/// SIGKILL after `terminationGracePeriodSeconds`: scythe's drain lets the
+/// worker finish (a file on a hostPath volume proves it) well within that.
+/// `podman kube down` then removes the pod.
+///
+/// Why `podman pod stop -t` first: podman 4.3's `kube down` SIGKILLs the
+/// containers at once whatever their stop timeout (podman issue #22397,
+/// fixed in 5.1), and its `kube play` leaves the stop timeout at 10 s
+/// whatever `terminationGracePeriodSeconds` says. The test passes the pod's
+/// grace period itself, as a kubelet would.
+#[test]
+fn podman_kube_play_pod_stops_gracefully() {
+    let scratch = Scratch::new("kube");
+    let root = rootfs(&scratch);
+    std::fs::write(root.join("Containerfile"), "FROM scratch\nCOPY . /\n").unwrap();
+    let out = scratch.0.join("volume");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(
+        out.join("worker.sh"),
+        "trap 'sleep 2; echo done > /out/drained; exit 0' TERM\n\
+         echo > /out/ready\n\
+         while :; do sleep 1 & wait $!; done\n",
+    )
+    .unwrap();
+    let id = format!("scythe-test-{}", std::process::id());
+    let image = format!("localhost/{id}-kube");
+    let pod = format!("{id}-pod");
+    let grace = 10;
+    let yaml = scratch.0.join("pod.yaml");
+    std::fs::write(
+        &yaml,
+        format!(
+            r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: {pod}
+spec:
+  terminationGracePeriodSeconds: {grace}
+  restartPolicy: Never
+  containers:
+    - name: app
+      image: {image}:latest
+      command: ["/scythe", "--grace", "5s", "--"]
+      args: ["sh", "-c", "setsid sh /out/worker.sh & wait"]
+      volumeMounts:
+        - name: out
+          mountPath: /out
+  volumes:
+    - name: out
+      hostPath:
+        path: {}
+        type: Directory
+"#,
+            out.display()
+        ),
+    )
+    .unwrap();
+    // podman builds its pause image the first time it plays a pod: if this
+    // test made it, it goes too.
+    struct Cleanup(PathBuf, String, String, bool);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let Cleanup(yaml, pod, image, remove_pause) = self;
+            let _ = podman().args(["pod", "rm", "--force", "--time", "0", pod]).output();
+            let _ = podman().args(["kube", "down"]).arg(yaml).output();
+            let _ = podman().args(["rmi", "--force", image]).output();
+            if *remove_pause {
+                for id in pause_images() {
+                    let _ = podman().args(["rmi", &id]).output();
+                }
+            }
+        }
+    }
+    let _cleanup = Cleanup(yaml.clone(), pod.clone(), image.clone(), pause_images().is_empty());
+    let built = run(podman()
+        .args(["build", "--quiet", "--layers=false", "--tag", &image, "--file"])
+        .arg(root.join("Containerfile"))
+        .arg(&root));
+    assert!(built.status.success(), "{built:?}");
+    let played = run(podman().args(["kube", "play"]).arg(&yaml));
+    assert!(played.status.success(), "{played:?}");
+    wait_for_file(&out.join("ready"));
+    let started = Instant::now();
+    let stopped = run(podman().args(["pod", "stop", "--time", &grace.to_string(), &pod]));
+    let took = started.elapsed();
+    assert!(stopped.status.success(), "{stopped:?}");
+    let drained = std::fs::read_to_string(out.join("drained")).unwrap_or_default();
+    assert_eq!(drained, "done\n", "the worker did not finish its TERM handler");
+    let app = format!("{pod}-app");
+    let code = run(podman().args(["inspect", &app, "--format", "{{.State.ExitCode}}"]));
+    assert_eq!(String::from_utf8_lossy(&code.stdout).trim(), "143", "{code:?}");
+    let drained = Duration::from_secs(2)..Duration::from_secs(grace - 1);
+    assert!(drained.contains(&took), "podman pod stop took {took:?}");
+    let down = run(podman().args(["kube", "down"]).arg(&yaml));
+    assert!(down.status.success(), "{down:?}");
+    let exists = run_quietly(podman().args(["pod", "exists", &pod]));
+    assert!(!exists.status.success(), "the pod is still there");
 }
