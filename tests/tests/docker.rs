@@ -629,7 +629,8 @@ fn entrypoint_stop_reaches_the_grandchild_at_once(d: &Daemons) {
     wait_for_file(&out.0.join("ready"));
     let took = container.stop(10);
     assert!(took < Duration::from_secs(5), "docker stop took {took:?}");
-    assert_eq!(std::fs::read_to_string(out.0.join("got")).unwrap(), "TERM\n");
+    let got = std::fs::read_to_string(out.0.join("got")).unwrap_or_default();
+    assert_eq!(got, "TERM\n", "the grandchild's TERM handler did not run");
     assert_eq!(container.exit_code(), 5);
 }
 
@@ -816,7 +817,8 @@ fn the_drain_lets_a_worker_finish_under_scythe_not_under_docker_init(d: &Daemons
         (scythe.join().unwrap(), init.join().unwrap())
     });
     eprintln!("  drain: scythe {took_scythe:?}, docker-init {took_init:?}");
-    assert_eq!(std::fs::read_to_string(scythe_out.0.join("drained")).unwrap(), "done\n");
+    let drained = std::fs::read_to_string(scythe_out.0.join("drained")).unwrap_or_default();
+    assert_eq!(drained, "done\n", "under scythe, the worker did not finish its TERM handler");
     assert_eq!(under_scythe.exit_code(), 143);
     let drained = Duration::from_secs(2)..Duration::from_secs(9);
     assert!(drained.contains(&took_scythe), "scythe: docker stop took {took_scythe:?}");
