@@ -380,31 +380,36 @@ fn kill_and_remove_cgroup(cgroup: &Path) {
 }
 
 /// What an earlier run that was killed outright (no Drop ran) left: its
-/// scratch directory and its cgroups, empty once its daemons stopped (they
-/// get SIGTERM when the test dies). Only names of this test's, only for
-/// pids that are gone; a cgroup that still holds a process stays.
+/// scratch directory, the directories its cases bind-mounted, and its
+/// cgroups, empty once its daemons stopped (they get SIGTERM when the test
+/// dies). Only names of this test's, only for pids that are gone; a cgroup
+/// that still holds a process stays.
 fn sweep_stale_runs() {
-    let gone = |name: &str| {
-        let pid = name.strip_prefix("scythe-test-").map(|rest| rest.trim_end_matches("-docker"));
-        pid.and_then(|pid| pid.parse::<u32>().ok())
-            .is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+    // scythe-test-PID-docker (scratch), scythe-rt-PID-docker-WHAT (mounted
+    // at /out), scythe-test-PID and scythe-test-PID-docker (cgroups).
+    let stale_pid = |name: &str| -> Option<u32> {
+        let rest = name.strip_prefix("scythe-test-").or_else(|| name.strip_prefix("scythe-rt-"))?;
+        let (pid, what) = rest.split_once('-').unwrap_or((rest, ""));
+        let ours = name.starts_with("scythe-test-") && (what.is_empty() || what == "docker")
+            || what.starts_with("docker-");
+        let pid = pid.parse().ok().filter(|_| ours)?;
+        (!Path::new(&format!("/proc/{pid}")).exists()).then_some(pid)
     };
-    let names = |dir: &Path| -> Vec<PathBuf> {
+    let stale = |dir: &Path| -> Vec<PathBuf> {
         let entries = std::fs::read_dir(dir).into_iter().flatten().flatten();
-        entries
-            .map(|e| e.path())
-            .filter(|p| gone(&p.file_name().unwrap().to_string_lossy()))
-            .collect()
+        let paths = entries.map(|e| e.path());
+        paths.filter(|p| stale_pid(&p.file_name().unwrap().to_string_lossy()).is_some()).collect()
     };
-    for stale in names(Path::new("/tmp")) {
-        if stale.to_string_lossy().ends_with("-docker") {
-            let _ = std::fs::remove_dir_all(stale);
+    for dir in stale(Path::new("/tmp")) {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with("-docker") || name.starts_with("scythe-rt-") {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
     let hierarchies = std::fs::read_dir("/sys/fs/cgroup").into_iter().flatten().flatten();
     for hierarchy in hierarchies.map(|e| e.path()).chain([PathBuf::from("/sys/fs/cgroup")]) {
-        for stale in names(&hierarchy) {
-            for dir in cgroup_tree(&stale).iter().rev() {
+        for cgroup in stale(&hierarchy) {
+            for dir in cgroup_tree(&cgroup).iter().rev() {
                 let _ = std::fs::remove_dir(dir);
             }
         }
@@ -916,6 +921,12 @@ struct JavaRun<'a> {
 ///   waits (the drain) while the hook completes.
 fn java_shutdown_hook_completes_only_under_scythe(d: &Daemons) {
     let java = java_home();
+    let tini = Path::new("/usr/bin/tini-static");
+    assert!(
+        tini.is_file(),
+        "no {}: apt-get install tini (docker.io depends on it)",
+        tini.display()
+    );
     let path = format!("PATH={}/bin:/bin", java.display());
     let mut jvm: Vec<&str> =
         vec!["--env", &path, "--volume", "/usr:/usr:ro", "--volume", "/lib:/lib:ro"];
