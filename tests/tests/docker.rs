@@ -21,7 +21,7 @@
 use std::os::unix::process::CommandExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use scythe_tests::*;
@@ -112,7 +112,7 @@ impl Daemons {
             .expect("start containerd");
         self.supervisor = Some(supervisor);
         self.wait_until_ready("containerd", |d| {
-            d.ctr_plain().arg("version").stdout(Stdio::null()).stderr(Stdio::null()).status()
+            bounded(d.ctr_plain().arg("version")).status.success()
         });
         let scythe = self.supervisor.as_ref().unwrap().id() as i32;
         self.containerd = children(scythe).first().copied();
@@ -162,21 +162,15 @@ impl Daemons {
             });
         }
         self.dockerd = Some(command.spawn().expect("start dockerd"));
-        self.wait_until_ready("dockerd", |d| {
-            d.docker().arg("info").stdout(Stdio::null()).stderr(Stdio::null()).status()
-        });
+        self.wait_until_ready("dockerd", |d| bounded(d.docker().arg("info")).status.success());
     }
 
     /// Polls (bounded) until `probe` succeeds, failing early, with the
     /// daemons' logs, if one of them has exited.
-    fn wait_until_ready(
-        &mut self,
-        what: &str,
-        probe: impl Fn(&Daemons) -> std::io::Result<std::process::ExitStatus>,
-    ) {
+    fn wait_until_ready(&mut self, what: &str, probe: impl Fn(&Daemons) -> bool) {
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            if probe(self).is_ok_and(|status| status.success()) {
+            if probe(self) {
                 return;
             }
             let exited = [self.supervisor.as_mut(), self.dockerd.as_mut()]
@@ -273,7 +267,7 @@ impl Daemons {
         )
         .unwrap();
         let built =
-            run(self.docker().args(["build", "--quiet", "--tag", &self.image]).arg(&context));
+            bounded(self.docker().args(["build", "--quiet", "--tag", &self.image]).arg(&context));
         assert!(built.status.success(), "docker build: {built:?}{}", self.logs());
     }
 
@@ -281,9 +275,9 @@ impl Daemons {
     /// tasks in containerd.
     fn leftovers(&self) -> Vec<String> {
         let mut left = Vec::new();
-        let listed = run(self.docker().args(["ps", "--all", "--quiet"]));
+        let listed = bounded(self.docker().args(["ps", "--all", "--quiet"]));
         left.extend(lines(&listed.stdout).map(|id| format!("docker container {id}")));
-        let listed = run(self.ctr().args(["containers", "list", "--quiet"]));
+        let listed = bounded(self.ctr().args(["containers", "list", "--quiet"]));
         left.extend(lines(&listed.stdout).map(|id| format!("containerd container {id}")));
         left
     }
@@ -293,7 +287,7 @@ impl Daemons {
     /// for this test, and the cgroups themselves, and the scratch directory.
     fn stop(&mut self) {
         if self.dockerd.is_some() {
-            let _ = self.docker().args(["rmi", "--force", &self.image]).output();
+            let _ = within_limit(self.docker().args(["rmi", "--force", &self.image]));
         }
         if let Some(mut dockerd) = self.dockerd.take() {
             let pid = dockerd.id() as i32;
@@ -428,6 +422,51 @@ fn cgroup_tree(cgroup: &Path) -> Vec<PathBuf> {
     dirs
 }
 
+/// The longest a docker or ctr command may take (`docker stop -t 10` fits).
+const COMMAND_LIMIT: Duration = Duration::from_secs(30);
+
+/// Runs `command` to the end and returns what it printed, as `run` does, but
+/// kills it and fails after [`COMMAND_LIMIT`]: a container that never stops
+/// (no init, a broken one) must fail the case, not hang the test.
+fn bounded(command: &mut Command) -> Output {
+    within_limit(command).unwrap_or_else(|why| panic!("{why}"))
+}
+
+/// [`bounded`] for the clean-ups in `Drop`, which must not panic: errors
+/// and time-outs are returned.
+fn within_limit(command: &mut Command) -> Result<Output, String> {
+    use std::io::Read;
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{command:?}: {e}"))?;
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let read_out = drain(Box::new(child.stdout.take().unwrap()));
+    let read_err = drain(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + COMMAND_LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| format!("{command:?}: {e}"))? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("{command:?} still running after {COMMAND_LIMIT:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let stdout = read_out.join().unwrap_or_default();
+    Ok(Output { status, stdout, stderr: read_err.join().unwrap_or_default() })
+}
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -450,29 +489,41 @@ impl<'a> Container<'a> {
     /// `docker run --detach --name NAME` with `options`, `--volume OUT:/out`,
     /// the image, and `command`.
     fn start(&self, options: &[&str], out: &Path, command: &[&str]) {
-        let started = run(self
-            .daemons
-            .docker_run()
-            .args(["--detach", "--name", &self.name])
-            .args(options)
-            .arg("--volume")
-            .arg(format!("{}:/out", out.display()))
-            .arg(&self.daemons.image)
-            .args(command));
+        let started = bounded(
+            self.daemons
+                .docker_run()
+                .args(["--detach", "--name", &self.name])
+                .args(options)
+                .arg("--volume")
+                .arg(format!("{}:/out", out.display()))
+                .arg(&self.daemons.image)
+                .args(command),
+        );
         assert!(started.status.success(), "{}: {started:?}", self.name);
     }
 
     /// `docker stop -t TIMEOUT`: how long it took.
     fn stop(&self, timeout: u32) -> Duration {
         let started = Instant::now();
-        let stopped =
-            run(self.daemons.docker().args(["stop", "-t", &timeout.to_string()]).arg(&self.name));
+        let stopped = bounded(
+            self.daemons.docker().args(["stop", "-t", &timeout.to_string()]).arg(&self.name),
+        );
         assert!(stopped.status.success(), "{}: {stopped:?}", self.name);
         started.elapsed()
     }
 
+    fn running(&self) -> bool {
+        let output = bounded(self.daemons.docker().args([
+            "inspect",
+            "--format",
+            "{{.State.Running}}",
+            &self.name,
+        ]));
+        String::from_utf8_lossy(&output.stdout).trim() == "true"
+    }
+
     fn exit_code(&self) -> i32 {
-        let output = run(self.daemons.docker().args([
+        let output = bounded(self.daemons.docker().args([
             "inspect",
             "--format",
             "{{.State.ExitCode}}",
@@ -482,22 +533,21 @@ impl<'a> Container<'a> {
     }
 
     fn logs(&self) -> String {
-        let output = run(self.daemons.docker().args(["logs", &self.name]));
+        let output = bounded(self.daemons.docker().args(["logs", &self.name]));
         String::from_utf8_lossy(&output.stdout).into_owned()
             + &String::from_utf8_lossy(&output.stderr)
     }
 
     /// `docker exec NAME ps -o stat,args`.
     fn processes(&self) -> String {
-        let ps =
-            run_quietly(self.daemons.docker().args(["exec", &self.name, "ps", "-o", "stat,args"]));
+        let ps = bounded(self.daemons.docker().args(["exec", &self.name, "ps", "-o", "stat,args"]));
         String::from_utf8_lossy(&ps.stdout).into_owned()
     }
 }
 
 impl Drop for Container<'_> {
     fn drop(&mut self) {
-        let _ = self.daemons.docker().args(["rm", "--force", &self.name]).output();
+        let _ = within_limit(self.daemons.docker().args(["rm", "--force", &self.name]));
     }
 }
 
@@ -574,23 +624,23 @@ fn the_images_build_from_scratch_with_docker(d: &Daemons) {
     struct Images<'a>(&'a Daemons, [String; 2]);
     impl Drop for Images<'_> {
         fn drop(&mut self) {
-            let _ = self.0.docker().args(["rmi", "--force"]).args(&self.1).output();
+            let _ = within_limit(self.0.docker().args(["rmi", "--force"]).args(&self.1));
         }
     }
     let _cleanup = Images(d, [name.clone(), demo.clone()]);
     let mut build = Command::new("sh");
     build.arg(repo().join("tests/runtime/build-images.sh")).arg(&name).env("ENGINE", "docker");
     d.docker_env(&mut build);
-    let built = run(&mut build);
+    let built = bounded(&mut build);
     assert!(built.status.success(), "{built:?}");
     assert!(String::from_utf8_lossy(&built.stdout).contains("with docker"), "{built:?}");
     // The plain image holds scythe alone: no shell to run.
-    let alone = run(d.docker_run().args(["--rm", &name, "sh"]));
+    let alone = bounded(d.docker_run().args(["--rm", &name, "sh"]));
     assert_eq!(alone.status.code(), Some(127), "{alone:?}");
     assert_eq!(String::from_utf8_lossy(&alone.stderr), "scythe: sh: No such file or directory\n");
     // The demo image runs its workload under scythe, and stops at once.
     let container = Container::named(d, "demo");
-    let started = run(d.docker_run().args(["--detach", "--name", &container.name, &demo]));
+    let started = bounded(d.docker_run().args(["--detach", "--name", &container.name, &demo]));
     assert!(started.status.success(), "{started:?}");
     wait_up_to(TIMEOUT, "the demo is ready", || container.logs().contains("] ready"));
     let took = container.stop(10);
@@ -604,14 +654,14 @@ fn the_images_build_from_scratch_with_docker(d: &Daemons) {
 /// status is the container's: its code, 128+N for death by signal N, 127
 /// for a command that is not there.
 fn entrypoint_passes_exit_statuses_through(d: &Daemons) {
-    let who = run(d.docker_run().args(["--rm", &d.image, "sh", "-c", WHO]));
+    let who = bounded(d.docker_run().args(["--rm", &d.image, "sh", "-c", WHO]));
     let stdout = String::from_utf8_lossy(&who.stdout);
     assert_eq!(who.status.code(), Some(3), "{who:?}");
     assert!(stdout.contains("ppid=1\n"), "{stdout}");
     assert!(stdout.contains("/scythe -- sh -c"), "{stdout}");
-    let killed = run(d.docker_run().args(["--rm", &d.image, "sh", "-c", "kill -TERM $$"]));
+    let killed = bounded(d.docker_run().args(["--rm", &d.image, "sh", "-c", "kill -TERM $$"]));
     assert_eq!(killed.status.code(), Some(143), "{killed:?}");
-    let missing = run(d.docker_run().args(["--rm", &d.image, "no-such-command"]));
+    let missing = bounded(d.docker_run().args(["--rm", &d.image, "no-such-command"]));
     assert_eq!(missing.status.code(), Some(127), "{missing:?}");
 }
 
@@ -643,10 +693,11 @@ fn entrypoint_stop_reaches_the_grandchild_at_once(d: &Daemons) {
 /// `/sbin/docker-init -- COMMAND`, PID 1 and the command's parent, and
 /// exits with its status.
 fn init_is_pid_1_and_the_commands_parent(d: &Daemons) {
-    let who = run(d
-        .docker_run()
-        .args(["--rm", "--init", "--entrypoint", "", &d.image])
-        .args(["sh", "-c", WHO]));
+    let who = bounded(
+        d.docker_run()
+            .args(["--rm", "--init", "--entrypoint", "", &d.image])
+            .args(["sh", "-c", WHO]),
+    );
     let stdout = String::from_utf8_lossy(&who.stdout);
     assert_eq!(who.status.code(), Some(3), "{who:?}");
     assert!(stdout.contains("ppid=1\n"), "{stdout}");
@@ -684,17 +735,17 @@ fn init_relays_docker_kill(d: &Daemons) {
     wait_for_file(&out.0.join("ready"));
     let got = out.0.join("got");
     for count in 1..=2 {
-        let killed = run(d.docker().args(["kill", "--signal", "USR1", &container.name]));
+        let killed = bounded(d.docker().args(["kill", "--signal", "USR1", &container.name]));
         assert!(killed.status.success(), "{killed:?}");
         let expected = "USR1\n".repeat(count);
         wait_up_to(TIMEOUT, "USR1 reaches the command", || {
             std::fs::read_to_string(&got).unwrap_or_default() == expected
         });
     }
-    let killed = run(d.docker().args(["kill", "--signal", "TERM", &container.name]));
+    let killed = bounded(d.docker().args(["kill", "--signal", "TERM", &container.name]));
     assert!(killed.status.success(), "{killed:?}");
-    let waited = run(d.docker().args(["wait", &container.name]));
-    assert_eq!(String::from_utf8_lossy(&waited.stdout).trim(), "143");
+    wait_up_to(TIMEOUT, "the container has exited", || !container.running());
+    assert_eq!(container.exit_code(), 143);
 }
 
 /// `docker run -it` through a pseudo-terminal, with scythe as `ENTRYPOINT`
@@ -840,7 +891,7 @@ fn the_drain_lets_a_worker_finish_under_scythe_not_under_docker_init(d: &Daemons
 /// namespace with them.
 fn containerd_runs_scythe_and_ctr_task_kill_reaches_the_command(d: &Daemons) {
     let archive = d.path("image.tar");
-    let saved = run(d.docker().args(["save", "--output"]).arg(&archive).arg(&d.image));
+    let saved = bounded(d.docker().args(["save", "--output"]).arg(&archive).arg(&d.image));
     assert!(saved.status.success(), "{saved:?}");
     let reference = format!("{}:latest", d.image);
     let id = format!("{}-ctr", d.name);
@@ -848,15 +899,15 @@ fn containerd_runs_scythe_and_ctr_task_kill_reaches_the_command(d: &Daemons) {
     impl Drop for Cleanup<'_> {
         fn drop(&mut self) {
             let Cleanup(d, id, reference) = self;
-            let _ = d.ctr().args(["tasks", "kill", "--signal", "KILL", id]).output();
-            let _ = d.ctr().args(["tasks", "delete", "--force", id]).output();
-            let _ = d.ctr().args(["containers", "delete", id]).output();
-            let _ = d.ctr().args(["images", "remove", "--sync", reference]).output();
+            let _ = within_limit(d.ctr().args(["tasks", "kill", "--signal", "KILL", id]));
+            let _ = within_limit(d.ctr().args(["tasks", "delete", "--force", id]));
+            let _ = within_limit(d.ctr().args(["containers", "delete", id]));
+            let _ = within_limit(d.ctr().args(["images", "remove", "--sync", reference]));
             let _ = std::fs::remove_file(d.path("image.tar"));
         }
     }
     let cleanup = Cleanup(d, id.clone(), reference.clone());
-    let imported = run(d.ctr().args(["images", "import"]).arg(&archive));
+    let imported = bounded(d.ctr().args(["images", "import"]).arg(&archive));
     assert!(imported.status.success(), "{imported:?}");
     let script = "trap 'echo got USR1' USR1; trap 'echo got TERM; exit 9' TERM; \
                   echo ready $PPID; while :; do sleep 1 & wait $!; done";
@@ -871,18 +922,18 @@ fn containerd_runs_scythe_and_ctr_task_kill_reaches_the_command(d: &Daemons) {
         .args([&reference, &id, "/scythe", "--", "sh", "-c", script])
         .spawn();
     task.expect_line("ready 1");
-    let listed = run(d.ctr().args(["tasks", "list"]));
+    let listed = bounded(d.ctr().args(["tasks", "list"]));
     assert!(String::from_utf8_lossy(&listed.stdout).contains("RUNNING"), "{listed:?}");
     for (signal, line) in [("USR1", "got USR1"), ("TERM", "got TERM")] {
-        let killed = run(d.ctr().args(["tasks", "kill", "--signal", signal, &id]));
+        let killed = bounded(d.ctr().args(["tasks", "kill", "--signal", signal, &id]));
         assert!(killed.status.success(), "{killed:?}");
         task.expect_line(line);
     }
     assert_eq!(task.finish().code, 9);
     drop(cleanup);
-    let snapshots = run(d.ctr().args(["snapshots", "list"]));
+    let snapshots = bounded(d.ctr().args(["snapshots", "list"]));
     assert_eq!(lines(&snapshots.stdout).count(), 1, "snapshots left: {snapshots:?}");
-    let removed = run(d.ctr_plain().args(["namespaces", "remove", &d.name]));
+    let removed = bounded(d.ctr_plain().args(["namespaces", "remove", &d.name]));
     assert!(removed.status.success(), "the namespace is not empty: {removed:?}");
 }
 
