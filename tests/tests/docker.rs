@@ -553,9 +553,7 @@ impl Drop for Container<'_> {
 
 /// A directory to bind-mount at `/out`, where workloads leave their proof.
 fn out_dir(what: &str) -> Scratch {
-    let scratch = Scratch::new(&format!("docker-{what}"));
-    let _ = std::fs::create_dir_all(&scratch.0);
-    scratch
+    Scratch::new(&format!("docker-{what}"))
 }
 
 /// Waits (bounded by `limit`) until `condition` holds.
