@@ -1,10 +1,12 @@
 # scythe: build, test, demo.
 #   make        the release binary (target/x86_64-unknown-linux-musl/release/scythe)
 #   make demo   scythe as PID 1 of a new PID namespace, stopping a real workload
+#   make demo-java  a Java service behind a shell that does not exec, stopped
+#               with no init, with tini's conventions, and with scythe
 #   make test   unit tests, then integration tests against the release binary
 #   make lint   rustfmt and clippy, as CI runs them
 #   make dist   scythe for every architecture, in dist/, with SHA256SUMS
-#   make image  the OCI images localhost/scythe and localhost/scythe-demo
+#   make image  the OCI images localhost/scythe and localhost/scythe-demo (ENGINE=podman|docker)
 #   make bench  scythe against tini, dumb-init and catatonit: bench/RESULTS.md
 #   make fuzz   the parsers' property tests, with many more cases (FUZZ_CASES)
 #   make soak   signals and orphans for minutes on end (SOAK_SECONDS)
@@ -13,8 +15,8 @@ TARGET ?= x86_64-unknown-linux-musl
 OUT := $(or $(CARGO_TARGET_DIR),target)
 BIN := $(OUT)/$(TARGET)/release/scythe
 
-.PHONY: all build toolchain test unit-test integration-test arch-test runtime-test dist \
-	reproducible no-panic host-build image bench fuzz soak lint demo clean
+.PHONY: all build toolchain test unit-test integration-test arch-test runtime-test docker-test \
+	dist reproducible no-panic host-build image bench fuzz soak lint demo demo-java clean
 
 all: build
 
@@ -39,7 +41,8 @@ DIST := amd64:x86_64-unknown-linux-musl arm64:aarch64-unknown-linux-musl \
 	386:i686-unknown-linux-musl armv7:armv7-unknown-linux-gnueabihf \
 	riscv64:riscv64gc-unknown-linux-gnu
 
-test: build unit-test integration-test arch-test reproducible runtime-test no-panic host-build
+test: build unit-test integration-test arch-test reproducible runtime-test docker-test no-panic \
+	host-build
 
 unit-test: toolchain
 	cargo test --package scythe --lib
@@ -98,13 +101,23 @@ host-build:
 no-panic: toolchain
 	sh tests/no-panic.sh
 
+# With podman if it is installed, else docker (the daemon DOCKER_HOST names);
+# ENGINE=docker or ENGINE=podman picks one.
+ENGINE ?=
 image: dist
-	sh tests/runtime/build-images.sh localhost/scythe
+	ENGINE=$(ENGINE) sh tests/runtime/build-images.sh localhost/scythe
 
 # scythe inside real runtimes: podman, crun, bubblewrap.
 runtime-test: dist
 	SCYTHE_BIN=$(abspath dist/scythe-amd64) $(PRIVATE_MOUNTS) \
 		cargo test --package scythe-tests --test runtime
+
+# scythe under Docker Engine and containerd (docker build, ENTRYPOINT and
+# --init, stop, kill, -it, exec, the drain, ctr run, the Java service),
+# against a dockerd and a containerd the test starts and stops (about 25 s).
+docker-test: dist
+	SCYTHE_BIN=$(abspath dist/scythe-amd64) $(PRIVATE_MOUNTS) \
+		cargo test --package scythe-tests --test docker
 
 # Measured side by side with the other inits, in one run (about a minute).
 bench: build
@@ -119,6 +132,9 @@ lint: toolchain
 
 demo: build
 	@sh demo/run.sh $(BIN)
+
+demo-java: build
+	@sh demo/java/demo.sh $(BIN)
 
 clean:
 	cargo clean

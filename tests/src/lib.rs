@@ -10,7 +10,7 @@ use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -623,5 +623,62 @@ pub fn refuse_syscalls(command: &mut Command, audit: u32, numbers: &[u32], errno
             }
             Ok(())
         });
+    }
+}
+
+/// Runs `command` to the end and returns what it printed (for the runtimes'
+/// own commands, which end by themselves).
+pub fn run(command: &mut Command) -> Output {
+    command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"))
+}
+
+/// [`run`], with stderr thrown away (for commands polled in a loop).
+pub fn run_quietly(command: &mut Command) -> Output {
+    command.stderr(Stdio::null()).output().unwrap_or_else(|e| panic!("{command:?}: {e}"))
+}
+
+/// A scratch directory of a test's own, removed with everything in it when
+/// dropped, on failure too.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("scythe-rt-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Waits (bounded) until `path` exists: a workload's "ready".
+pub fn wait_for_file(path: &Path) {
+    let deadline = Instant::now() + TIMEOUT;
+    while !path.exists() {
+        assert!(Instant::now() < deadline, "{} never appeared", path.display());
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Waits for a line of terminal output that is `wanted` (terminals end lines
+/// with `\r\n`; the echo of what was typed comes too, and is skipped).
+pub fn wait_for_output(run: &mut Running, wanted: &str) {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match run.next_line_within(left) {
+            Some(line)
+                if line.trim_end_matches('\r').ends_with(wanted) && !line.contains("echo") =>
+            {
+                return;
+            }
+            Some(_) => {}
+            None => run.fail(&format!("no {wanted:?} on the terminal")),
+        }
     }
 }

@@ -1,12 +1,13 @@
 //! scythe inside the runtimes people use (issue #6): podman (as ENTRYPOINT,
-//! as `--init`, stopped with `podman stop`, interactive with `-it`), crun
-//! with a hand-written OCI bundle, and bubblewrap. Every root filesystem is
+//! as `--init`, stopped with `podman stop`, interactive with `-it`, and a
+//! Kubernetes pod spec with `podman kube play`), crun with a hand-written
+//! OCI bundle, and bubblewrap. (Docker and containerd: `docker.rs`.) Every root filesystem is
 //! built here from Debian's static busybox; nothing comes from a registry.
 //! Every container and image a test makes is removed, also on failure.
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -32,40 +33,18 @@ fn podman() -> Command {
     command
 }
 
-fn run(command: &mut Command) -> Output {
-    command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"))
-}
-
-/// A scratch directory of this test's own, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("scythe-rt-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
+/// A fresh root filesystem in `scratch` (podman writes into it): busybox as
+/// the shell and tools, and scythe as `/scythe`.
+fn rootfs(scratch: &Scratch) -> PathBuf {
+    let root = scratch.0.join("rootfs");
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::create_dir_all(root.join("out")).unwrap();
+    std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static");
+    for tool in ["sh", "sleep", "ps", "cat", "tr", "echo", "true", "kill", "setsid"] {
+        std::os::unix::fs::symlink("busybox", root.join("bin").join(tool)).unwrap();
     }
-
-    /// A fresh root filesystem (podman writes into it): busybox as the
-    /// shell and tools, and scythe as `/scythe`.
-    fn rootfs(&self) -> PathBuf {
-        let root = self.0.join("rootfs");
-        std::fs::create_dir_all(root.join("bin")).unwrap();
-        std::fs::create_dir_all(root.join("out")).unwrap();
-        std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static");
-        for tool in ["sh", "sleep", "ps", "cat", "tr", "echo", "true", "kill"] {
-            std::os::unix::fs::symlink("busybox", root.join("bin").join(tool)).unwrap();
-        }
-        std::fs::copy(scythe_path(), root.join("scythe")).unwrap();
-        root
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    std::fs::copy(scythe_path(), root.join("scythe")).unwrap();
+    root
 }
 
 /// A named container, force-removed when dropped.
@@ -83,15 +62,6 @@ impl Drop for Container {
     }
 }
 
-/// Waits (bounded) until `path` exists: the workload's "ready".
-fn wait_for_file(path: &Path) {
-    let deadline = Instant::now() + TIMEOUT;
-    while !path.exists() {
-        assert!(Instant::now() < deadline, "{} never appeared", path.display());
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn exit_code_of(container: &Container) -> i32 {
     let output = run(podman().args(["inspect", &container.0, "--format", "{{.State.ExitCode}}"]));
     String::from_utf8_lossy(&output.stdout).trim().parse().expect("an exit code")
@@ -103,7 +73,7 @@ const WHO: &str = "echo ppid=$PPID; tr '\\0' ' ' < /proc/1/cmdline; echo; exit 3
 #[test]
 fn podman_with_scythe_as_entrypoint() {
     let scratch = Scratch::new("entrypoint");
-    let rootfs = scratch.rootfs();
+    let rootfs = rootfs(&scratch);
     let output = run(podman()
         .args(["run", "--rm", "--rootfs"])
         .arg(&rootfs)
@@ -117,7 +87,7 @@ fn podman_with_scythe_as_entrypoint() {
 #[test]
 fn podman_with_scythe_as_its_init() {
     let scratch = Scratch::new("init");
-    let rootfs = scratch.rootfs();
+    let rootfs = rootfs(&scratch);
     std::fs::remove_file(rootfs.join("scythe")).unwrap();
     let output = run(podman()
         .args(["run", "--rm", "--init", "--init-path"])
@@ -134,7 +104,7 @@ fn podman_with_scythe_as_its_init() {
 #[test]
 fn podman_stop_reaches_the_grandchild_and_does_not_wait_out_the_timeout() {
     let scratch = Scratch::new("stop");
-    let rootfs = scratch.rootfs();
+    let rootfs = rootfs(&scratch);
     let out = rootfs.join("out");
     // (a) sh -c whose grandchild traps TERM and writes a file.
     let worker = "trap 'echo TERM > /out/got; exit 5' TERM; echo > /out/ready; \
@@ -177,7 +147,7 @@ fn podman_stop_reaches_the_grandchild_and_does_not_wait_out_the_timeout() {
 #[test]
 fn podman_exec_ps_shows_no_zombies() {
     let scratch = Scratch::new("zombies");
-    let rootfs = scratch.rootfs();
+    let rootfs = rootfs(&scratch);
     let container = Container::named("zombies");
     let script = "for i in 1 2 3 4 5; do (true &); done; sleep 1000";
     let started = run(podman()
@@ -233,7 +203,7 @@ fn oci_config(args: &[&str]) -> String {
 #[test]
 fn crun_runs_a_bundle_with_scythe_first_and_kill_term_stops_it() {
     let scratch = Scratch::new("crun");
-    scratch.rootfs();
+    rootfs(&scratch);
     let script = "trap 'echo got TERM; exit 9' TERM; echo ready; while :; do sleep 1; done";
     std::fs::write(
         scratch.0.join("config.json"),
@@ -328,7 +298,7 @@ fn read_json(fd: i32) -> String {
 #[test]
 fn podman_run_it_keeps_ctrl_c_and_ctrl_z_working() {
     let scratch = Scratch::new("tty");
-    let rootfs = scratch.rootfs();
+    let rootfs = rootfs(&scratch);
     let container = Container::named("tty");
     let mut master = None;
     let mut run = scythe(Mode::Subreaper)
@@ -375,28 +345,6 @@ fn podman_run_it_keeps_ctrl_c_and_ctrl_z_working() {
     run.finish();
 }
 
-fn run_quietly(command: &mut Command) -> Output {
-    command.stderr(Stdio::null()).output().unwrap_or_else(|e| panic!("{command:?}: {e}"))
-}
-
-/// Waits for a line of terminal output that is `wanted` (terminals end lines
-/// with `\r\n`; the echo of what was typed comes too, and is skipped).
-fn wait_for_output(run: &mut Running, wanted: &str) {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match run.next_line_within(left) {
-            Some(line)
-                if line.trim_end_matches('\r').ends_with(wanted) && !line.contains("echo") =>
-            {
-                return;
-            }
-            Some(_) => {}
-            None => run.fail(&format!("no {wanted:?} on the terminal")),
-        }
-    }
-}
-
 #[test]
 fn the_images_build_from_scratch_and_run() {
     let name = format!("localhost/scythe-test-{}", std::process::id());
@@ -409,7 +357,7 @@ fn the_images_build_from_scratch_and_run() {
     }
     let _cleanup = Images(name.clone());
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime/build-images.sh");
-    let built = run(Command::new("sh").arg(script).arg(&name));
+    let built = run(Command::new("sh").arg(script).arg(&name).env("ENGINE", "podman"));
     assert!(built.status.success(), "{built:?}");
     // The plain image holds scythe alone: no shell to run.
     let alone = run(podman().args(["run", "--rm", &name, "sh"]));
@@ -432,4 +380,117 @@ fn the_images_build_from_scratch_and_run() {
     let logs =
         String::from_utf8_lossy(&run(podman().args(["logs", &container.0])).stdout).into_owned();
     assert!(logs.contains("got SIGTERM, finishing the transaction"), "{logs}");
+}
+
+/// The ids of podman's pause images (`localhost/podman-pause:VERSION`).
+fn pause_images() -> Vec<String> {
+    let listed = run_quietly(podman().args([
+        "images",
+        "--quiet",
+        "--filter",
+        "reference=localhost/podman-pause",
+    ]));
+    String::from_utf8_lossy(&listed.stdout).split_whitespace().map(str::to_string).collect()
+}
+
+/// A Kubernetes pod spec (`podman kube play`): scythe is the container's
+/// `command`, with `--grace`, and the app leaves a worker in a session of
+/// its own (no relayed signal reaches it) that needs 2 s to finish once
+/// told. The pod is stopped as the kubelet stops it, SIGTERM and then
+/// SIGKILL after `terminationGracePeriodSeconds`: scythe's drain lets the
+/// worker finish (a file on a hostPath volume proves it) well within that.
+/// `podman kube down` then removes the pod.
+///
+/// Why `podman pod stop -t` first: podman 4.3's `kube down` SIGKILLs the
+/// containers at once whatever their stop timeout (podman issue #22397,
+/// fixed in 5.1), and its `kube play` leaves the stop timeout at 10 s
+/// whatever `terminationGracePeriodSeconds` says. The test passes the pod's
+/// grace period itself, as a kubelet would.
+#[test]
+fn podman_kube_play_pod_stops_gracefully() {
+    let scratch = Scratch::new("kube");
+    let root = rootfs(&scratch);
+    std::fs::write(root.join("Containerfile"), "FROM scratch\nCOPY . /\n").unwrap();
+    let out = scratch.0.join("volume");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(
+        out.join("worker.sh"),
+        "trap 'sleep 2; echo done > /out/drained; exit 0' TERM\n\
+         echo > /out/ready\n\
+         while :; do sleep 1 & wait $!; done\n",
+    )
+    .unwrap();
+    let id = format!("scythe-test-{}", std::process::id());
+    let image = format!("localhost/{id}-kube");
+    let pod = format!("{id}-pod");
+    let grace = 10;
+    let yaml = scratch.0.join("pod.yaml");
+    std::fs::write(
+        &yaml,
+        format!(
+            r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: {pod}
+spec:
+  terminationGracePeriodSeconds: {grace}
+  restartPolicy: Never
+  containers:
+    - name: app
+      image: {image}:latest
+      command: ["/scythe", "--grace", "5s", "--"]
+      args: ["sh", "-c", "setsid sh /out/worker.sh & wait"]
+      volumeMounts:
+        - name: out
+          mountPath: /out
+  volumes:
+    - name: out
+      hostPath:
+        path: {}
+        type: Directory
+"#,
+            out.display()
+        ),
+    )
+    .unwrap();
+    // podman builds its pause image the first time it plays a pod: if this
+    // test made it, it goes too.
+    struct Cleanup(PathBuf, String, String, bool);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let Cleanup(yaml, pod, image, remove_pause) = self;
+            let _ = podman().args(["pod", "rm", "--force", "--time", "0", pod]).output();
+            let _ = podman().args(["kube", "down"]).arg(yaml).output();
+            let _ = podman().args(["rmi", "--force", image]).output();
+            if *remove_pause {
+                for id in pause_images() {
+                    let _ = podman().args(["rmi", &id]).output();
+                }
+            }
+        }
+    }
+    let _cleanup = Cleanup(yaml.clone(), pod.clone(), image.clone(), pause_images().is_empty());
+    let built = run(podman()
+        .args(["build", "--quiet", "--layers=false", "--tag", &image, "--file"])
+        .arg(root.join("Containerfile"))
+        .arg(&root));
+    assert!(built.status.success(), "{built:?}");
+    let played = run(podman().args(["kube", "play"]).arg(&yaml));
+    assert!(played.status.success(), "{played:?}");
+    wait_for_file(&out.join("ready"));
+    let started = Instant::now();
+    let stopped = run(podman().args(["pod", "stop", "--time", &grace.to_string(), &pod]));
+    let took = started.elapsed();
+    assert!(stopped.status.success(), "{stopped:?}");
+    let drained = std::fs::read_to_string(out.join("drained")).unwrap_or_default();
+    assert_eq!(drained, "done\n", "the worker did not finish its TERM handler");
+    let app = format!("{pod}-app");
+    let code = run(podman().args(["inspect", &app, "--format", "{{.State.ExitCode}}"]));
+    assert_eq!(String::from_utf8_lossy(&code.stdout).trim(), "143", "{code:?}");
+    let drained = Duration::from_secs(2)..Duration::from_secs(grace - 1);
+    assert!(drained.contains(&took), "podman pod stop took {took:?}");
+    let down = run(podman().args(["kube", "down"]).arg(&yaml));
+    assert!(down.status.success(), "{down:?}");
+    let exists = run_quietly(podman().args(["pod", "exists", &pod]));
+    assert!(!exists.status.success(), "the pod is still there");
 }
