@@ -682,3 +682,37 @@ pub fn wait_for_output(run: &mut Running, wanted: &str) {
         }
     }
 }
+
+/// Drives the shell running on `master` (its output read from `run`)
+/// through a foreground job ended by Ctrl-C and one stopped by Ctrl-Z,
+/// checking both, and the shell after each, as in a plain shell.
+/// `processes` lists the container's, as `ps -o stat,args` does.
+pub fn ctrl_c_and_ctrl_z_work_as_in_a_plain_shell(
+    run: &mut Running,
+    master: &std::os::fd::OwnedFd,
+    processes: &dyn Fn() -> String,
+) {
+    let until = |what: &str, condition: &dyn Fn(&str) -> bool| {
+        let deadline = Instant::now() + TIMEOUT;
+        while !condition(&processes()) {
+            assert!(Instant::now() < deadline, "{what}: {}", processes());
+            thread::sleep(Duration::from_millis(50));
+        }
+    };
+    // Ctrl-C ends the foreground program, and the shell carries on.
+    type_on(master, b"sleep 100\n");
+    until("sleep 100 running", &|ps| ps.contains("sleep 100"));
+    type_on(master, b"\x03");
+    until("sleep 100 gone", &|ps| !ps.contains("sleep 100"));
+    type_on(master, b"echo after-interrupt\n");
+    wait_for_output(run, "after-interrupt");
+    // Ctrl-Z stops it, as in a plain shell.
+    type_on(master, b"sleep 200\n");
+    until("sleep 200 running", &|ps| ps.contains("sleep 200"));
+    type_on(master, b"\x1a");
+    until("sleep 200 stopped", &|ps| {
+        ps.lines().any(|line| line.contains("sleep 200") && line.trim_start().starts_with('T'))
+    });
+    type_on(master, b"echo after-stop\n");
+    wait_for_output(run, "after-stop");
+}

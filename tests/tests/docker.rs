@@ -769,29 +769,7 @@ fn run_it_keeps_ctrl_c_and_ctrl_z_working(d: &Daemons) {
         let master = master.unwrap();
         type_on(&master, b"echo ready\n");
         wait_for_output(&mut run, "ready");
-        let until = |what: &str, condition: &dyn Fn(&str) -> bool| {
-            let deadline = Instant::now() + TIMEOUT;
-            while !condition(&container.processes()) {
-                assert!(Instant::now() < deadline, "{what}: {}", container.processes());
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        };
-        // Ctrl-C ends the foreground program, and the shell carries on.
-        type_on(&master, b"sleep 100\n");
-        until("sleep 100 running", &|ps| ps.contains("sleep 100"));
-        type_on(&master, b"\x03");
-        until("sleep 100 gone", &|ps| !ps.contains("sleep 100"));
-        type_on(&master, b"echo after-interrupt\n");
-        wait_for_output(&mut run, "after-interrupt");
-        // Ctrl-Z stops it, as in a plain shell.
-        type_on(&master, b"sleep 200\n");
-        until("sleep 200 running", &|ps| ps.contains("sleep 200"));
-        type_on(&master, b"\x1a");
-        until("sleep 200 stopped", &|ps| {
-            ps.lines().any(|line| line.contains("sleep 200") && line.trim_start().starts_with('T'))
-        });
-        type_on(&master, b"echo after-stop\n");
-        wait_for_output(&mut run, "after-stop");
+        ctrl_c_and_ctrl_z_work_as_in_a_plain_shell(&mut run, &master, &|| container.processes());
         drop(container);
         run.finish();
     }

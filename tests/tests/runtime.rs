@@ -318,29 +318,7 @@ fn podman_run_it_keeps_ctrl_c_and_ctrl_z_working() {
         let ps = run_quietly(podman().args(["exec", &container.0, "ps", "-o", "stat,args"]));
         String::from_utf8_lossy(&ps.stdout).into_owned()
     };
-    let until = |what: &str, condition: &dyn Fn(&str) -> bool| {
-        let deadline = Instant::now() + TIMEOUT;
-        while !condition(&processes()) {
-            assert!(Instant::now() < deadline, "{what}: {}", processes());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
-    // Ctrl-C ends the foreground program, and the shell carries on.
-    type_on(&master, b"sleep 100\n");
-    until("sleep 100 running", &|ps| ps.contains("sleep 100"));
-    type_on(&master, b"\x03");
-    until("sleep 100 gone", &|ps| !ps.contains("sleep 100"));
-    type_on(&master, b"echo after-interrupt\n");
-    wait_for_output(&mut run, "after-interrupt");
-    // Ctrl-Z stops it, as in a plain shell.
-    type_on(&master, b"sleep 200\n");
-    until("sleep 200 running", &|ps| ps.contains("sleep 200"));
-    type_on(&master, b"\x1a");
-    until("sleep 200 stopped", &|ps| {
-        ps.lines().any(|line| line.contains("sleep 200") && line.trim_start().starts_with('T'))
-    });
-    type_on(&master, b"echo after-stop\n");
-    wait_for_output(&mut run, "after-stop");
+    ctrl_c_and_ctrl_z_work_as_in_a_plain_shell(&mut run, &master, &processes);
     drop(container);
     run.finish();
 }

@@ -197,6 +197,8 @@ fn fork_ready(child: impl FnOnce(i32)) {
 
 /// Where the worker's SIGTERM handler writes (set before it is installed).
 static WORKER_FILE: std::sync::OnceLock<std::ffi::CString> = std::sync::OnceLock::new();
+/// The worker stays once it has written the file (`--stay`).
+static WORKER_STAYS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 extern "C" fn worker_on_term(_: libc::c_int) {
     if let Some(path) = WORKER_FILE.get() {
@@ -206,20 +208,9 @@ extern "C" fn worker_on_term(_: libc::c_int) {
                 libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC, 0o644);
             libc::write(fd, b"TERM".as_ptr().cast(), 4);
             libc::close(fd);
-            libc::_exit(0);
-        }
-    }
-}
-
-/// The worker's SIGTERM handler with `--stay`: writes the file, stays.
-extern "C" fn worker_on_term_stay(_: libc::c_int) {
-    if let Some(path) = WORKER_FILE.get() {
-        // SAFETY: open, write and close are async-signal-safe.
-        unsafe {
-            let fd =
-                libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC, 0o644);
-            libc::write(fd, b"TERM".as_ptr().cast(), 4);
-            libc::close(fd);
+            if !WORKER_STAYS.load(std::sync::atomic::Ordering::Relaxed) {
+                libc::_exit(0);
+            }
         }
     }
 }
@@ -227,8 +218,8 @@ extern "C" fn worker_on_term_stay(_: libc::c_int) {
 fn worker(file: &str, code: i32, options: &[&str]) -> ! {
     let ignore_term = options.contains(&"--ignore-term");
     let own_session = options.contains(&"--setsid");
-    let stay = options.contains(&"--stay");
     let stop = options.contains(&"--stop");
+    WORKER_STAYS.store(options.contains(&"--stay"), std::sync::atomic::Ordering::Relaxed);
     WORKER_FILE.set(std::ffi::CString::new(file).expect("a path")).expect("set once");
     let work = |ready: i32| {
         // SAFETY: plain libc calls; the handlers only use async-signal-safe ones.
@@ -238,8 +229,6 @@ fn worker(file: &str, code: i32, options: &[&str]) -> ! {
             }
             let handler = if ignore_term {
                 libc::SIG_IGN
-            } else if stay {
-                worker_on_term_stay as extern "C" fn(libc::c_int) as libc::sighandler_t
             } else {
                 worker_on_term as extern "C" fn(libc::c_int) as libc::sighandler_t
             };
