@@ -19,7 +19,7 @@ pub fn describe(errno: u32) -> &'static [u8] {
         Resource temporarily unavailable\0Permission denied\0Invalid argument\0error #\0"
     );
     let index = NUMBERS.iter().position(|&n| n == errno).unwrap_or(NUMBERS.len());
-    crate::text::nth(WORDS, index)
+    crate::text::nth(WORDS, 0, index)
 }
 
 /// scythe's exit status when `execve` of COMMAND failed with `errno`.

@@ -9,7 +9,9 @@ use crate::config::{Config, Target, User};
 use crate::duration;
 use crate::environment::Environment;
 use crate::line::Line;
-use crate::personality::{self, Action, ENVIRONMENT, Opt, Personality, Verbosity, When};
+use crate::personality::{
+    self, Action, ENVIRONMENT, ENVIRONMENT_HELP, Opt, Personality, Verbosity, When,
+};
 use crate::rewrite::{self, SpecError};
 use crate::signal::{self, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU};
 use crate::text;
@@ -307,7 +309,7 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
             };
             if let Err(problem) = step {
                 // Messages name the variable, found where names are written.
-                self.source = personality::variable(personality::environment_help(index));
+                self.source = personality::variable(text::nth(ENVIRONMENT_HELP, b'\n', index));
                 return Err(problem);
             }
         }
@@ -365,7 +367,7 @@ impl UsageError<'_> {
             line.fill(b"%: ", self.source, &[]);
         }
         let index = self.problem as usize;
-        let message = text::nth(MESSAGES, index);
+        let message = text::nth(MESSAGES, 0, index);
         // Short options are kept as their bare letter.
         let mut dashed = [b'-', 0];
         let culprit = match self.culprit {

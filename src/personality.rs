@@ -341,15 +341,6 @@ TINI_VERBOSITY=N\tverbosity, 1 by default",
     true
 );
 
-/// The help line of `ENVIRONMENT[index]` (empty past the end).
-pub fn environment_help(index: usize) -> &'static [u8] {
-    let mut rest = ENVIRONMENT_HELP;
-    for _ in 0..index {
-        rest = text::split_at_any(rest, b"\n").1.unwrap_or_default();
-    }
-    text::field(rest, b"\n")
-}
-
 /// The variable a help line names (`SCYTHE_VERBOSE`): up to `=` or tab.
 pub fn variable(help: &'static [u8]) -> &'static [u8] {
     let end = help.iter().position(|&b| b == b'=' || b == b'\t').unwrap_or(help.len());

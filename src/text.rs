@@ -19,15 +19,15 @@ pub fn split_at_any<'a>(text: &'a [u8], ends: &[u8]) -> (&'a [u8], Option<&'a [u
     (text, None)
 }
 
-/// Entry `index` of `list`, whose entries each end with a NUL (empty past
-/// the last).
+/// Entry `index` of `list`, whose entries each end with `end` (a NUL, a line
+/// end; the last may go without), or empty past the last.
 #[inline(never)]
-pub fn nth(list: &[u8], index: usize) -> &[u8] {
+pub fn nth(list: &[u8], end: u8, index: usize) -> &[u8] {
     let mut rest = list;
     for _ in 0..index {
-        rest = split_at_any(rest, b"\0").1.unwrap_or_default();
+        rest = split_at_any(rest, &[end]).1.unwrap_or_default();
     }
-    field(rest, b"\0")
+    field(rest, &[end])
 }
 
 /// `text` up to the first byte that is one of `ends` (all of it if none).
@@ -48,5 +48,8 @@ mod tests {
         assert_eq!(split_at_any(b"", b":"), (&b""[..], None));
         assert_eq!(field(b"name value", b" \t"), b"name");
         assert_eq!(field(b"name", b" \t"), b"name");
+        assert_eq!(nth(b"a\0bc\0", 0, 1), b"bc");
+        assert_eq!(nth(b"a\nbc\nd", b'\n', 2), b"d");
+        assert_eq!(nth(b"a\nbc", b'\n', 5), b"");
     }
 }
