@@ -15,20 +15,19 @@ pub enum Target {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(C)]
 pub struct Config {
+    /// How long, once the main child has ended, the processes it leaves
+    /// behind get to stop after SIGTERM before they are SIGKILLed (0: no
+    /// waiting at all).
+    pub grace_ms: u32,
     pub target: Target,
     /// The child leads a session of its own and takes the terminal with it
     /// (`setsid` and `TIOCSCTTY`), after scythe let go of it (`TIOCNOTTY`).
     /// Otherwise the child leads a process group in scythe's session.
     pub new_session: bool,
-    pub rewrite: RewriteTable,
-    /// 0: nothing but errors and warnings; 1: also relayed signals and the
-    /// main child's start and end; 2: also every reaped orphan.
-    pub verbosity: u32,
     /// Whether warnings are printed (some names are silent unless verbose).
     pub warnings: bool,
-    /// A line on stderr for every orphan reaped (with `warnings`).
-    pub warn_on_reap: bool,
     /// Become a child subreaper when not PID 1.
     pub subreaper: bool,
     /// The child starts with the signal mask and ignored signals scythe
@@ -44,14 +43,16 @@ pub struct Config {
     /// scythe too, so the shell that started it sees its job stop; once
     /// continued, scythe hands the terminal back to the child if it has it.
     pub stop_with_child: bool,
+    pub rewrite: RewriteTable,
+    /// 0: nothing but errors and warnings; 1: also relayed signals and the
+    /// main child's start and end; 2: also every reaped orphan.
+    pub verbosity: u32,
+    /// A line on stderr for every orphan reaped (with `warnings`).
+    pub warn_on_reap: bool,
     /// Child exit statuses that scythe reports as 0.
     pub success_statuses: StatusSet,
     /// The signal scythe asks to get when its parent dies (0: none).
     pub parent_death_signal: u8,
-    /// How long, once the main child has ended, the processes it leaves
-    /// behind get to stop after SIGTERM before they are SIGKILLed (0: no
-    /// waiting at all).
-    pub grace_ms: u32,
     /// How long after relaying SIGTERM or SIGINT the main child gets before
     /// it is SIGKILLed (0: never).
     pub kill_after_ms: u32,

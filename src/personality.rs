@@ -71,9 +71,10 @@ pub struct Personality {
 /// The settings in which the names differ, as each starts out. (Stored
 /// apart from [`Config`], whose tables would take room three times over.)
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(C)]
 pub struct Defaults {
-    pub target: Target,
     pub grace_ms: u32,
+    pub target: Target,
     pub new_session: bool,
     pub warnings: bool,
     pub subreaper: bool,
