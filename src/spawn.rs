@@ -1,6 +1,8 @@
 //! Starting COMMAND: fork, set the child up, and exec it, looked up on `PATH`
 //! the way `execvp` does (a `FROM scratch` image has no shell to do it).
 
+use core::mem::MaybeUninit;
+
 use rustix::io::Errno;
 use rustix::process::{self, Pid};
 use rustix::process::{Gid, Uid};
@@ -156,7 +158,8 @@ fn exec_search(command: &Command) -> Errno {
         // are the kernel's arrays.
         return unsafe { sys::execve(*command.argv, command.argv, command.envp) };
     }
-    let mut path_buffer = [0u8; 4096];
+    // (Not zeroed first: `join` writes every byte it hands over.)
+    let mut path_buffer = [MaybeUninit::uninit(); 4096];
     let mut denied = false;
     let mut rest = Some(command.path);
     while let Some(path) = rest {
@@ -179,13 +182,13 @@ fn exec_search(command: &Command) -> Errno {
 /// Writes `directory/name` and a NUL into `buffer` (just `name` when
 /// `directory` is empty: an empty `PATH` entry means the current
 /// directory). `None` if it does not fit.
-fn join(buffer: &mut [u8], directory: &[u8], name: &[u8]) -> Option<*const u8> {
+fn join(buffer: &mut [MaybeUninit<u8>], directory: &[u8], name: &[u8]) -> Option<*const u8> {
     let slash: &[u8] = if directory.is_empty() { b"" } else { b"/" };
     let mut slots = buffer.iter_mut();
     // Byte by byte, not `copy_from_slice`: its `memcpy`, called through a
     // register, would cost the binary a global offset table and a segment.
     for &byte in [directory, slash, name, b"\0"].into_iter().flatten() {
-        *slots.next()? = byte;
+        slots.next()?.write(byte);
     }
-    Some(buffer.as_ptr())
+    Some(buffer.as_ptr().cast())
 }
