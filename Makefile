@@ -51,7 +51,7 @@ unit-test: toolchain
 # hostile: bad start conditions; storm: 100,000 signals, 100,000 orphans.
 integration-test: build
 	SCYTHE_BIN=$(abspath $(BIN)) cargo test --package scythe-tests \
-		--test core --test names --test shutdown --test hostile --test storm
+		--test core --test names --test shutdown --test hostile --test storm --test handover
 
 # Both storms at once against one scythe, for SOAK_SECONDS.
 SOAK_SECONDS ?= 180

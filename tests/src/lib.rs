@@ -463,6 +463,40 @@ pub fn wait_until(condition: impl Fn() -> bool, what: &str) {
     }
 }
 
+/// The descriptors `pid` holds open, in order (empty if it is gone).
+pub fn fds_of(pid: i32) -> Vec<i32> {
+    let entries = std::fs::read_dir(format!("/proc/{pid}/fd")).into_iter().flatten();
+    let mut fds: Vec<i32> =
+        entries.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
+    fds.sort_unstable();
+    fds
+}
+
+/// Waits (bounded) until `pid` has taken `signal`, sent to it as a process
+/// (a blocked signal waits in `ShdPnd` until `sigtimedwait` takes it).
+pub fn wait_until_taken(pid: i32, signal: i32) {
+    let pending = || u64::from_str_radix(&status_field(pid, "ShdPnd"), 16).unwrap_or(0);
+    let bit = 1u64 << (signal - 1);
+    wait_until(|| pending() & bit == 0, &format!("{pid} has taken signal {signal}"));
+}
+
+/// `CLOCK_MONOTONIC` in nanoseconds, the clock `PROBE_TIMES` records with.
+pub fn monotonic_ns() -> i64 {
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime fills the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    now.tv_sec * 1_000_000_000 + now.tv_nsec
+}
+
+/// When a probe with `PROBE_TIMES=times` first took `signal` (see the probe).
+pub fn arrival(times: &Path, signal: i32) -> Option<i64> {
+    let text = std::fs::read_to_string(times).unwrap_or_default();
+    text.lines().find_map(|line| {
+        let (number, at) = line.split_once(' ')?;
+        if number.parse() == Ok(signal) { at.parse().ok() } else { None }
+    })
+}
+
 /// The state letter of `pid` in /proc (R, S, T, Z...), `?` if it is gone.
 pub fn state_of(pid: i32) -> char {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();

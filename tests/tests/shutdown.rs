@@ -1,5 +1,6 @@
 //! Graceful shutdown (issue #4): the drain with its grace time, --kill-after,
-//! --all, pause mode, --user and --no-new-privs, and their variables.
+//! --all, pause mode, --user and --no-new-privs, and their variables; the
+//! stop delay, and scythe's variables under every name (issue #14).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -22,9 +23,21 @@ fn leave_a_worker(
     file: &Path,
     worker: &[&str],
 ) -> (Running, i32) {
+    leave_a_worker_as(Name::Scythe, mode, options, env, file, worker)
+}
+
+/// [`leave_a_worker`] under `name` (set up to adopt orphans where it can).
+fn leave_a_worker_as(
+    name: Name,
+    mode: Mode,
+    options: &[&str],
+    env: &[(&str, &str)],
+    file: &Path,
+    worker: &[&str],
+) -> (Running, i32) {
     let env: Vec<(String, String)> =
         env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let mut run = scythe(mode)
+    let mut run = quiet(name, mode)
         .args(options)
         .args(["--", PROBE, "worker", file.to_str().unwrap(), "7"])
         .args(worker)
@@ -377,4 +390,242 @@ fn a_proc_of_another_namespace_is_never_trusted() {
     "#;
     let finished = in_a_namespace(script, false);
     assert_eq!(finished.stdout, ["scythe 7", "stranger alive"], "{finished:?}");
+}
+
+/// The names whose defaults differ from scythe's own.
+const OTHER_NAMES: [Name; 2] = [Name::DumbInit, Name::Tini];
+
+/// `(KEY, VALUE)` pairs as a `configure` closure sets them.
+fn with_env<'a>(env: &'a [(&'a str, &'a str)]) -> impl FnOnce(&mut std::process::Command) + 'a {
+    move |c| {
+        c.envs(env.iter().copied());
+    }
+}
+
+#[test]
+fn scythe_grace_drains_under_dumb_init_and_tini_too() {
+    // The worker needs half a second after SIGTERM to finish its job.
+    // Without SCYTHE_GRACE, each name keeps its own default: no grace time,
+    // no waiting.
+    for (name, mode) in OTHER_NAMES.into_iter().flat_map(|n| MODES.map(|m| (n, m))) {
+        let file = scratch(&format!("names-nograce-{name:?}-{mode:?}")).join("handled");
+        let (mut run, worker) = leave_a_worker_as(name, mode, &[], &[], &file, &["--slow"]);
+        assert_eq!(run.exit_code(), 7, "{name:?} {mode:?}");
+        assert!(!file.exists(), "{name:?} {mode:?}: waited for the worker without SCYTHE_GRACE");
+        if mode == Mode::Subreaper {
+            // Left running; clean it up.
+            // SAFETY: kill takes no pointers.
+            unsafe { libc::kill(worker, libc::SIGKILL) };
+        }
+        run.finish();
+    }
+    // With it, the drain gives the worker its time, as under scythe's name.
+    // (dumb-init never adopts orphans when not PID 1: as PID 1 only.)
+    for (name, mode) in
+        [(Name::DumbInit, Mode::Pid1), (Name::Tini, Mode::Pid1), (Name::Tini, Mode::Subreaper)]
+    {
+        let file = scratch(&format!("names-grace-{name:?}-{mode:?}")).join("handled");
+        let (mut run, worker) =
+            leave_a_worker_as(name, mode, &[], &[("SCYTHE_GRACE", "3s")], &file, &["--slow"]);
+        let code = run.exit_code();
+        let handled = std::fs::read_to_string(&file).unwrap_or_default();
+        let left = mode == Mode::Subreaper && !gone(worker);
+        if left {
+            // SAFETY: kill takes no pointers.
+            unsafe { libc::kill(worker, libc::SIGKILL) };
+        }
+        run.finish();
+        assert_eq!(code, 7, "{name:?} {mode:?}");
+        assert_eq!(handled, "TERM", "{name:?} {mode:?}: SCYTHE_GRACE=3s was not waited for");
+        assert!(!left, "{name:?} {mode:?}: the worker outlived scythe");
+    }
+}
+
+#[test]
+fn scythe_user_and_no_new_privs_under_dumb_init_and_tini_too() {
+    for (name, mode) in OTHER_NAMES.into_iter().flat_map(|n| MODES.map(|m| (n, m))) {
+        let finished = quiet(name, mode)
+            .args(["--", "sh", "-c", "id -u; id -g; grep ^NoNewPrivs: /proc/self/status"])
+            .configure(with_env(&[("SCYTHE_USER", "65534"), ("SCYTHE_NO_NEW_PRIVS", "1")]))
+            .run();
+        assert_eq!(finished.code, 0, "{name:?} {mode:?}: {finished:?}");
+        let lines: Vec<String> = finished
+            .stdout
+            .iter()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        assert_eq!(lines, ["65534", "65534", "NoNewPrivs: 1"], "{name:?} {mode:?}");
+    }
+}
+
+#[test]
+fn scythe_kill_after_under_dumb_init_and_tini_too() {
+    for (name, mode) in OTHER_NAMES.into_iter().flat_map(|n| MODES.map(|m| (n, m))) {
+        // The probe blocks SIGTERM: it lingers, and is SIGKILLed.
+        let mut run = quiet(name, mode)
+            .args(["--", PROBE, "signals", "child"])
+            .configure(with_env(&[("SCYTHE_KILL_AFTER", "300ms")]))
+            .spawn();
+        run.ready("child");
+        run.signal(libc::SIGTERM);
+        run.expect_line("child 15");
+        assert_eq!(run.finish().code, 128 + libc::SIGKILL, "{name:?} {mode:?}");
+    }
+}
+
+#[test]
+fn scythe_stop_delay_under_dumb_init_and_tini_too() {
+    for (name, mode) in OTHER_NAMES.into_iter().flat_map(|n| MODES.map(|m| (n, m))) {
+        let mut run = quiet(name, mode)
+            .args(["--", PROBE, "signals", "child"])
+            .configure(with_env(&[("SCYTHE_STOP_DELAY", "2s")]))
+            .spawn();
+        run.ready("child");
+        run.signal(libc::SIGTERM);
+        wait_until_taken(run.scythe_pid(), libc::SIGTERM);
+        // SIGTERM is held; SIGUSR1 overtakes it.
+        run.signal(libc::SIGUSR1);
+        run.expect_line("child 10");
+        run.expect_line("child 15");
+        assert_eq!(run.end("child").code, 0, "{name:?} {mode:?}");
+    }
+}
+
+/// Runs `probe signals child` under scythe with `options` and `env`, sends
+/// `sent` to scythe, and returns how long after that `arriving` reached
+/// the child (as the probe took it); nothing else may reach it first.
+fn held(mode: Mode, options: &[&str], env: &[(&str, &str)], sent: i32, arriving: i32) -> Duration {
+    let times = scratch("times").join("times");
+    let mut run = scythe(mode)
+        .args(options)
+        .args(["--", PROBE, "signals", "child"])
+        .configure(with_env(env))
+        .configure(|c| {
+            c.env("PROBE_TIMES", &times);
+        })
+        .spawn();
+    run.ready("child");
+    let sent_at = monotonic_ns();
+    run.signal(sent);
+    run.expect_line(&format!("child {arriving}"));
+    let at = arrival(&times, arriving).unwrap_or_else(|| run.fail("not in PROBE_TIMES"));
+    assert_eq!(run.end("child").code, 0, "{mode:?} {options:?} {env:?}");
+    Duration::from_nanos((at - sent_at) as u64)
+}
+
+/// A hold of `delay`: no sooner (but for a few ms of clock rounding), and
+/// no more than a generous 5 s later.
+fn assert_held(held: Duration, delay: Duration, what: &str) {
+    assert!(held >= delay - Duration::from_millis(5), "{what}: relayed after {held:?}");
+    assert!(held < delay + Duration::from_secs(5), "{what}: relayed after {held:?}");
+}
+
+#[test]
+fn stop_delay_holds_sigterm_and_sigint_before_relaying_them() {
+    for mode in MODES {
+        for signal in [libc::SIGTERM, libc::SIGINT] {
+            let options = ["--stop-delay", "1500ms"];
+            let held = held(mode, &options, &[], signal, signal);
+            assert_held(held, Duration::from_millis(1500), &format!("{mode:?} {signal}"));
+        }
+    }
+}
+
+#[test]
+fn scythe_stop_delay_does_what_the_option_does() {
+    for mode in MODES {
+        let held = held(mode, &[], &[("SCYTHE_STOP_DELAY", "1s")], libc::SIGTERM, libc::SIGTERM);
+        assert_held(held, Duration::from_secs(1), &format!("{mode:?}"));
+    }
+}
+
+#[test]
+fn a_held_sigterm_is_rewritten_when_it_is_relayed() {
+    for mode in MODES {
+        let options = ["--stop-delay", "1s", "-r", "15:10"];
+        let held = held(mode, &options, &[], libc::SIGTERM, libc::SIGUSR1);
+        assert_held(held, Duration::from_secs(1), &format!("{mode:?}"));
+    }
+}
+
+#[test]
+fn other_signals_are_relayed_at_once_during_the_stop_delay() {
+    for mode in MODES {
+        let mut run =
+            scythe(mode).args(["--stop-delay", "2s", "--", PROBE, "signals", "child"]).spawn();
+        run.ready("child");
+        run.signal(libc::SIGTERM);
+        wait_until_taken(run.scythe_pid(), libc::SIGTERM);
+        run.signal(libc::SIGUSR1);
+        run.signal(libc::SIGHUP);
+        let first = run.expect_lines(&["child 10".to_string(), "child 1".to_string()]);
+        assert!(first.is_empty(), "{mode:?}: {first:?} came first");
+        run.expect_line("child 15");
+        assert_eq!(run.end("child").code, 0, "{mode:?}");
+    }
+}
+
+#[test]
+fn a_child_that_ends_during_the_stop_delay_ends_scythe_at_once() {
+    // sh exits 5 on SIGUSR1 (relayed at once; the sleep it waits for dies
+    // of it), while scythe holds SIGTERM for a minute.
+    let script = "trap 'exit 5' USR1; echo ready; while :; do sleep 1; done";
+    for mode in MODES {
+        let mut run = scythe(mode).args(["--stop-delay", "60s", "--", "sh", "-c", script]).spawn();
+        run.expect_line("ready");
+        run.signal(libc::SIGTERM);
+        wait_until_taken(run.scythe_pid(), libc::SIGTERM);
+        let started = Instant::now();
+        run.signal(libc::SIGUSR1);
+        assert_eq!(run.exit_code(), 5, "{mode:?}");
+        assert!(started.elapsed() < Duration::from_secs(10), "{mode:?}: {:?}", started.elapsed());
+        run.finish();
+    }
+}
+
+#[test]
+fn verbose_logs_the_stop_delay() {
+    for mode in MODES {
+        let mut run = scythe(mode)
+            .args(["-v", "--stop-delay", "60s", "--", PROBE, "signals", "child"])
+            .spawn();
+        run.ready("child");
+        run.signal(libc::SIGTERM);
+        let logged = || run.stderr().lines().any(|l| l.contains("stop-delay"));
+        wait_until(logged, "a stop-delay line on stderr");
+        // The child ends during the delay: scythe exits with it.
+        assert_eq!(run.end("child").code, 0, "{mode:?}");
+    }
+}
+
+#[test]
+fn an_idle_scythe_with_a_stop_delay_never_wakes_up() {
+    for mode in MODES {
+        let mut run =
+            scythe(mode).args(["--stop-delay", "1s", "--", PROBE, "signals", "child"]).spawn();
+        run.ready("child");
+        let before = switches(run.scythe_pid());
+        // A measurement window, not synchronisation.
+        std::thread::sleep(Duration::from_secs(3));
+        assert_eq!(switches(run.scythe_pid()), before, "{mode:?}: scythe woke up while idle");
+        assert_eq!(run.end("child").code, 0, "{mode:?}");
+    }
+}
+
+#[test]
+fn a_bad_stop_delay_is_a_usage_error() {
+    for args in [&["--stop-delay", "1s", "true"][..], &["--stop-delay=500ms", "true"]] {
+        let finished = scythe(Mode::Subreaper).args(args).run();
+        assert_eq!(finished.code, 0, "{args:?}: {finished:?}");
+    }
+    let finished = scythe(Mode::Subreaper).args(["--stop-delay", "soon", "true"]).run();
+    assert_eq!(finished.code, 2, "{finished:?}");
+    assert_eq!(finished.stderr.lines().count(), 1, "{finished:?}");
+    assert!(finished.stderr.contains("'soon'"), "{finished:?}");
+    let finished = scythe(Mode::Subreaper)
+        .arg("true")
+        .configure(with_env(&[("SCYTHE_STOP_DELAY", "soon")]))
+        .run();
+    assert_eq!(finished.code, 2, "{finished:?}");
+    assert!(finished.stderr.starts_with("scythe: SCYTHE_STOP_DELAY: 'soon'"), "{finished:?}");
 }

@@ -5,7 +5,9 @@
 //!   signal N it receives, in the order it takes them. On [`EXIT_SIGNAL`] it
 //!   reports whatever else is still pending, prints `exit TAG` and exits 0.
 //!   Every signal is blocked and taken with `sigwaitinfo`, so none can stop
-//!   or kill it and each is reported exactly as often as it arrives.
+//!   or kill it and each is reported exactly as often as it arrives. With
+//!   `PROBE_TIMES=FILE` in its environment, it first appends `N NS` to FILE
+//!   for each, NS being when it took it (`CLOCK_MONOTONIC`, in nanoseconds).
 //! - `probe report`: prints its directory and whether it leads its process
 //!   group. (Its signal state would say little: Rust's runtime ignores
 //!   SIGPIPE; the tests read that state with `grep` instead.)
@@ -20,8 +22,10 @@
 //! - `probe leave TAG CODE`: forks a `probe signals TAG` and exits with CODE
 //!   once that one is ready, leaving it behind in its process group.
 //! - `probe worker FILE CODE [--ignore-term] [--setsid] [--stay] [--stop]
-//!   [--grandchild]`: forks a worker that writes `TERM` to FILE and exits 0
-//!   when SIGTERM arrives (or, with `--ignore-term`, ignores it; with
+//!   [--grandchild] [--slow]`: forks a worker that writes `TERM` to FILE and
+//!   exits 0 when SIGTERM arrives (with `--slow`, half a second after it
+//!   arrives, as a worker that finishes its job first would; with
+//!   `--ignore-term`, it ignores it; with
 //!   `--stay`, writes FILE and stays; with `--setsid`, first leaves the
 //!   process group for a session of its own, as daemons do); prints `ready
 //!   worker PID`, and exits with CODE once the worker is ready (with
@@ -32,6 +36,10 @@
 //! - `probe daemon`: forks a `probe signals daemon` that leads a session of
 //!   its own, then, once it is ready, carries on as `probe signals child`.
 //! - `probe idle`: blocks until a signal kills it.
+//! - `probe serve`: a socket-activated server, as `sd_listen_fds()` sees it:
+//!   unless `LISTEN_PID` is its own pid and `LISTEN_FDS` is `1`, it says so
+//!   on stderr and exits 3; otherwise it accepts one connection on fd 3,
+//!   writes `served by PID` to it and exits 0.
 //! - `probe become-root`: makes every one of its user ids root (it must be
 //!   a setuid-root copy), so that its old user may no longer signal it, then
 //!   carries on as `probe signals root`.
@@ -87,6 +95,7 @@ fn main() {
         ["orphan-waves", total, wave] => {
             orphan_waves(total.parse().expect("a total"), wave.parse().expect("a wave size"))
         }
+        ["serve"] => serve(),
         ["idle"] => loop {
             // SAFETY: pause has no preconditions.
             unsafe { libc::pause() };
@@ -144,6 +153,18 @@ fn signals(tag: &str, ready_pipe: Option<i32>) -> ! {
     // SAFETY: `waited` is an initialised set.
     unsafe { libc::sigdelset(&mut waited, libc::SIGCHLD) };
     let all = waited;
+    let mut times = std::env::var_os("PROBE_TIMES").map(|path| {
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(&path);
+        file.unwrap_or_else(|e| panic!("PROBE_TIMES {}: {e}", path.to_string_lossy()))
+    });
+    let mut took = |signal: i32| {
+        if let Some(file) = times.as_mut() {
+            use std::io::Write;
+            let line = format!("{signal} {}\n", monotonic_ns());
+            file.write_all(line.as_bytes()).expect("PROBE_TIMES write");
+        }
+        say(&format!("{tag} {signal}"));
+    };
     say(&format!("ready {tag} {}", std::process::id()));
     if let Some(fd) = ready_pipe {
         // SAFETY: closing a descriptor this process owns.
@@ -155,12 +176,12 @@ fn signals(tag: &str, ready_pipe: Option<i32>) -> ! {
         if signal < 0 {
             continue;
         }
-        say(&format!("{tag} {signal}"));
+        took(signal);
         if signal == EXIT_SIGNAL {
             let now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
             // SAFETY: as above, with a zero timeout: take what is pending.
             while let s @ 1.. = unsafe { libc::sigtimedwait(&all, std::ptr::null_mut(), &now) } {
-                say(&format!("{tag} {s}"));
+                took(s);
             }
             say(&format!("exit {tag}"));
             std::process::exit(0);
@@ -199,11 +220,17 @@ fn fork_ready(child: impl FnOnce(i32)) {
 static WORKER_FILE: std::sync::OnceLock<std::ffi::CString> = std::sync::OnceLock::new();
 /// The worker stays once it has written the file (`--stay`).
 static WORKER_STAYS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// The worker takes half a second before it writes the file (`--slow`).
+static WORKER_SLOW: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 extern "C" fn worker_on_term(_: libc::c_int) {
     if let Some(path) = WORKER_FILE.get() {
-        // SAFETY: open, write, close and _exit are async-signal-safe.
+        // SAFETY: nanosleep, open, write, close and _exit are async-signal-safe.
         unsafe {
+            if WORKER_SLOW.load(std::sync::atomic::Ordering::Relaxed) {
+                let moment = libc::timespec { tv_sec: 0, tv_nsec: 500_000_000 };
+                libc::nanosleep(&moment, std::ptr::null_mut());
+            }
             let fd =
                 libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC, 0o644);
             libc::write(fd, b"TERM".as_ptr().cast(), 4);
@@ -220,6 +247,7 @@ fn worker(file: &str, code: i32, options: &[&str]) -> ! {
     let own_session = options.contains(&"--setsid");
     let stop = options.contains(&"--stop");
     WORKER_STAYS.store(options.contains(&"--stay"), std::sync::atomic::Ordering::Relaxed);
+    WORKER_SLOW.store(options.contains(&"--slow"), std::sync::atomic::Ordering::Relaxed);
     WORKER_FILE.set(std::ffi::CString::new(file).expect("a path")).expect("set once");
     let work = |ready: i32| {
         // SAFETY: plain libc calls; the handlers only use async-signal-safe ones.
@@ -279,6 +307,39 @@ fn worker(file: &str, code: i32, options: &[&str]) -> ! {
         fork_ready(work);
     }
     std::process::exit(code);
+}
+
+/// `CLOCK_MONOTONIC` in nanoseconds: the clock the tests read too.
+fn monotonic_ns() -> i64 {
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime fills the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    now.tv_sec * 1_000_000_000 + now.tv_nsec
+}
+
+fn serve() -> ! {
+    let own = std::process::id().to_string();
+    let listen_pid = std::env::var("LISTEN_PID").ok();
+    let listen_fds = std::env::var("LISTEN_FDS").ok();
+    if listen_pid.as_deref() != Some(own.as_str()) || listen_fds.as_deref() != Some("1") {
+        eprintln!(
+            "probe: sd_listen_fds would refuse: LISTEN_PID={listen_pid:?} (own pid {own}), \
+             LISTEN_FDS={listen_fds:?}"
+        );
+        std::process::exit(3);
+    }
+    // SAFETY: accept on the passed socket, write to the connection.
+    unsafe {
+        let connection = libc::accept(3, std::ptr::null_mut(), std::ptr::null_mut());
+        if connection < 0 {
+            eprintln!("probe: accept on fd 3: {}", std::io::Error::last_os_error());
+            std::process::exit(4);
+        }
+        let reply = format!("served by {own}\n");
+        libc::write(connection, reply.as_ptr().cast(), reply.len());
+        libc::close(connection);
+    }
+    std::process::exit(0);
 }
 
 fn report() {
