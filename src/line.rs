@@ -53,8 +53,9 @@ impl Line {
 
     /// Appends `template`, packed (see `words`), with its placeholders
     /// filled in: each `%` by `value`, each `#` by the next of `numbers` in
-    /// decimal, each `$` by the next of `numbers` as a signal (`SIGTERM`); a
-    /// missing number is 0. One call per message rather than one per piece
+    /// decimal, each `$` by the next of `numbers` as a signal (`SIGTERM`);
+    /// once `numbers` are used up, `#` and `$` stand for themselves (as in
+    /// "no #! line"). One call per message rather than one per piece
     /// keeps the binary small. A value longer than [`SHOWN`] bytes is cut
     /// short, with `...`, so that the rest of the message is never lost.
     pub fn fill(&mut self, template: &[u8], value: &[u8], numbers: &[u32]) -> &mut Line {
@@ -65,8 +66,13 @@ impl Line {
                     Some(start) => self.bytes(start).bytes(b"..."),
                     None => self.bytes(value),
                 },
-                b'#' => self.number(numbers.next().map_or(0, |&n| n)),
-                b'$' => self.signal(numbers.next().map_or(0, |&n| n as u8)),
+                b'#' | b'$' if !numbers.as_slice().is_empty() => {
+                    let number = numbers.next().map_or(0, |&n| n);
+                    match byte {
+                        b'#' => self.number(number),
+                        _ => self.signal(number as u8),
+                    }
+                }
                 _ => self.bytes(core::slice::from_ref(byte)),
             };
         }
@@ -145,8 +151,8 @@ mod tests {
     fn fills_templates() {
         let mut line = Line::empty();
         line.fill(b"a '%' b '%'", b"x", &[]).fill(b"", b"y", &[9]).fill(b"plain", b"z", &[]);
-        line.fill(b" #:$ # $", b"", &[42, 15, 7]);
-        assert_eq!(text(&mut line), "a 'x' b 'x'plain 42:SIGTERM 7 SIG0\n");
+        line.fill(b" #:$ # $ #!", b"", &[42, 15, 7]);
+        assert_eq!(text(&mut line), "a 'x' b 'x'plain 42:SIGTERM 7 $ #!\n");
     }
 
     #[test]
