@@ -56,6 +56,9 @@ pub struct Config {
     /// How long after relaying SIGTERM or SIGINT the main child gets before
     /// it is SIGKILLed (0: never).
     pub kill_after_ms: u32,
+    /// How long SIGTERM and SIGINT are held before they are relayed, while
+    /// load balancers stop sending the child work (0: not at all).
+    pub stop_delay_ms: u32,
     /// Relay signals to every process scythe can reach, not just its child.
     pub broadcast: bool,
     /// No child: only reap what is handed to scythe, until SIGTERM or SIGINT.

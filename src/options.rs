@@ -133,7 +133,7 @@ struct Parser<'p, 'a, A: Args<'a> + ?Sized> {
     verbose_flags: u32,
     /// The actions given as options, by [`Action::bit`].
     given: u32,
-    /// The verbosity the environment asks for.
+    /// The verbosity level a name's own variable asks for.
     level: Option<&'a [u8]>,
     /// The text at fault, once a step has failed, and the variable or
     /// option it came from, if messages name it.
@@ -240,7 +240,13 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
                 config.new_session = false;
             }
             Action::Group => config.target = Target::Group,
-            Action::Verbose => self.verbose_flags = self.verbose_flags.saturating_add(1),
+            // `-v` once more, or (from `SCYTHE_VERBOSE=N`) N times.
+            Action::Verbose => {
+                self.verbose_flags = match value {
+                    b"" => self.verbose_flags.saturating_add(1),
+                    times => signal::parse_number(times, u32::MAX).ok_or(Problem::BadVerbosity)?,
+                }
+            }
             Action::Subreaper => config.subreaper = true,
             Action::WarnOnReap => config.warn_on_reap = true,
             Action::Rewrite => match rewrite::parse_spec(value, self.personality.rewrite_rules) {
@@ -270,6 +276,9 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
             Action::KillAfter => {
                 config.kill_after_ms = duration::parse_ms(value).ok_or(Problem::BadDuration)?;
             }
+            Action::StopDelay => {
+                config.stop_delay_ms = duration::parse_ms(value).ok_or(Problem::BadDuration)?;
+            }
             Action::Broadcast => config.broadcast = true,
             Action::Pause => config.pause = true,
             Action::User => config.user = Some(User::parse(value).ok_or(Problem::BadUser)?),
@@ -289,10 +298,7 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
     fn finish(&mut self, environment: &Environment<'a>) -> Result<(), Problem> {
         let convention = self.personality.convention;
         // Options win: a variable counts only if its option was not given.
-        let mut given = self.given;
-        if self.verbose_flags > 0 {
-            given |= Action::Verbosity.bit();
-        }
+        let given = self.given;
         let variables = if environment.any_of_its_own() { ENVIRONMENT } else { &[] };
         for (index, rule) in variables.iter().enumerate() {
             if rule.names & convention.bit() == 0 || given & rule.action.bit() != 0 {
@@ -317,20 +323,10 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
         let config = &mut *self.config;
         let flags = self.verbose_flags;
         match self.personality.verbosity {
-            Verbosity::Levels => {
-                config.verbosity = match (flags, level) {
-                    (0, Some(value)) => {
-                        self.culprit = value;
-                        self.source = b"SCYTHE_VERBOSE";
-                        signal::parse_number(value, u32::MAX).ok_or(Problem::BadVerbosity)?
-                    }
-                    (flags, _) => flags,
-                };
-            }
+            Verbosity::Levels => config.verbosity = flags,
             Verbosity::OnOff => {
-                let verbose = flags > 0 || level.is_some();
-                config.verbosity = if verbose { 2 } else { 0 };
-                config.warnings = verbose;
+                config.verbosity = if flags > 0 { 2 } else { 0 };
+                config.warnings = flags > 0;
             }
             Verbosity::FromOne => {
                 let level = match (flags, level) {
@@ -644,16 +640,52 @@ mod tests {
         assert_eq!(config.user, Some(User { uid: 7, gid: 7 }));
         // Options win over variables.
         assert_eq!(config_as(&SCYTHE, &["--grace", "3s", "x"], &env).0.grace_ms, 3_000);
-        // Other names neither take these options nor read these variables,
-        // and do not wait.
+        // Other names take none of these options and do not wait by
+        // default, but read the variables as scythe's own name does.
+        let env = [("SCYTHE_GRACE", "2s"), ("SCYTHE_STOP_DELAY", "3s"), ("SCYTHE_USER", "7")];
         for personality in [&DUMB_INIT, &TINI] {
             assert!(run_as(personality, &["--grace", "1s", "x"], &[]).is_err());
-            assert_eq!(
-                config_as(personality, &["x"], &env).0,
-                config_as(personality, &["x"], &[]).0
-            );
             assert_eq!(personality.defaults().grace_ms, 0);
+            let (config, _) = config_as(personality, &["x"], &env);
+            assert_eq!((config.grace_ms, config.stop_delay_ms), (2_000, 3_000));
+            assert_eq!(config.user, Some(User { uid: 7, gid: 7 }));
+            // Their own defaults stay where no SCYTHE_* variable says otherwise.
+            let (bare, _) = config_as(personality, &["x"], &[]);
+            assert_eq!(Config { grace_ms: 0, stop_delay_ms: 0, user: None, ..config }, bare);
         }
+    }
+
+    #[test]
+    fn scythe_verbose_counts_as_so_many_v_under_every_name() {
+        let env = [("SCYTHE_VERBOSE", "1")];
+        assert_eq!(config_as(&SCYTHE, &["x"], &env).0.verbosity, 1);
+        // dumb-init is verbose or not; tini counts from 1.
+        assert_eq!(config_as(&DUMB_INIT, &["x"], &env).0.verbosity, 2);
+        assert_eq!(config_as(&TINI, &["x"], &env).0.verbosity, 1);
+        let quiet = [("SCYTHE_VERBOSE", "0")];
+        assert_eq!(config_as(&DUMB_INIT, &["x"], &quiet).0.verbosity, 0);
+        assert_eq!(config_as(&TINI, &["x"], &quiet).0.verbosity, 0);
+        // -v wins over it; the name's own variable adds its -v.
+        assert_eq!(config_as(&SCYTHE, &["-vvv", "x"], &env).0.verbosity, 3);
+        let both = [("SCYTHE_VERBOSE", "0"), ("DUMB_INIT_DEBUG", "1")];
+        assert_eq!(config_as(&DUMB_INIT, &["x"], &both).0.verbosity, 2);
+        assert_eq!(
+            run_as(&TINI, &["x"], &[("SCYTHE_VERBOSE", "x")]).err().unwrap(),
+            "scythe: SCYTHE_VERBOSE: 'x' is not a number (try --help)\n"
+        );
+    }
+
+    #[test]
+    fn stop_delay_option_and_variable() {
+        assert_eq!(config_and_command(&["--stop-delay", "1500ms", "x"]).0.stop_delay_ms, 1_500);
+        assert_eq!(config_and_command(&["--stop-delay=2s", "x"]).0.stop_delay_ms, 2_000);
+        let env = [("SCYTHE_STOP_DELAY", "1s")];
+        assert_eq!(config_as(&SCYTHE, &["x"], &env).0.stop_delay_ms, 1_000);
+        assert_eq!(config_as(&SCYTHE, &["--stop-delay", "0", "x"], &env).0.stop_delay_ms, 0);
+        assert_eq!(
+            run(&["--stop-delay", "soon", "x"]).err().unwrap(),
+            "scythe: 'soon' is not a duration (like 500ms, 5s, 2m) (try --help)\n"
+        );
     }
 
     #[test]

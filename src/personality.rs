@@ -52,6 +52,9 @@ impl Convention {
 const SC: u8 = Convention::Scythe.bit();
 const DI: u8 = Convention::DumbInit.bit();
 const TI: u8 = Convention::Tini.bit();
+/// scythe's own variables count under every name: the other tools read no
+/// `SCYTHE_*` variable, so a deployment can opt in without a new image.
+const ALL: u8 = SC | DI | TI;
 
 /// Everything that differs between the names.
 pub struct Personality {
@@ -104,6 +107,7 @@ impl Personality {
             parent_death_signal: 0,
             grace_ms: d.grace_ms,
             kill_after_ms: 0,
+            stop_delay_ms: 0,
             broadcast: false,
             pause: false,
             user: None,
@@ -137,11 +141,12 @@ pub enum Action {
     WarnOnReap,
     Grace,
     KillAfter,
+    StopDelay,
     Broadcast,
     Pause,
     User,
     NoNewPrivs,
-    /// From the environment only: a verbosity level.
+    /// From the environment only: a verbosity level (`TINI_VERBOSITY`).
     Verbosity,
     Help,
     Version,
@@ -157,6 +162,7 @@ impl Action {
                 | Action::SuccessStatus
                 | Action::Grace
                 | Action::KillAfter
+                | Action::StopDelay
                 | Action::User
                 | Action::Verbosity
         )
@@ -245,6 +251,7 @@ pub const OPTIONS: &[Opt] = &[
     Opt { names: SC | TI, action: Action::WarnOnReap },
     Opt { names: SC, action: Action::Grace },
     Opt { names: SC, action: Action::KillAfter },
+    Opt { names: SC, action: Action::StopDelay },
     Opt { names: SC, action: Action::Broadcast },
     Opt { names: SC, action: Action::Pause },
     Opt { names: SC, action: Action::User },
@@ -271,6 +278,7 @@ pub const OPTION_HELP: &[u8] = crate::packed!(
 -w\t\t\tlog each orphan reaped\n\
 -t, --grace DURATION\tthen give the rest this long (5s)\n\
 --kill-after DURATION\tSIGKILL COMMAND this long after TERM\n\
+--stop-delay DURATION\trelay TERM and INT this much later\n\
 -a, --all\t\trelay to every process\n\
 -P, --pause\t\tno COMMAND: reap until TERM or INT\n\
 -u, --user UID[:GID]\trun COMMAND as these ids\n\
@@ -308,13 +316,14 @@ pub struct EnvRule {
 }
 
 pub const ENVIRONMENT: &[EnvRule] = &[
-    EnvRule { names: SC, action: Action::Verbosity, when: When::Set },
-    EnvRule { names: SC, action: Action::Grace, when: When::Set },
-    EnvRule { names: SC, action: Action::KillAfter, when: When::Set },
-    EnvRule { names: SC, action: Action::Broadcast, when: When::Switch },
-    EnvRule { names: SC, action: Action::Pause, when: When::Switch },
-    EnvRule { names: SC, action: Action::User, when: When::Set },
-    EnvRule { names: SC, action: Action::NoNewPrivs, when: When::Switch },
+    EnvRule { names: ALL, action: Action::Verbose, when: When::Set },
+    EnvRule { names: ALL, action: Action::Grace, when: When::Set },
+    EnvRule { names: ALL, action: Action::KillAfter, when: When::Set },
+    EnvRule { names: ALL, action: Action::StopDelay, when: When::Set },
+    EnvRule { names: ALL, action: Action::Broadcast, when: When::Switch },
+    EnvRule { names: ALL, action: Action::Pause, when: When::Switch },
+    EnvRule { names: ALL, action: Action::User, when: When::Set },
+    EnvRule { names: ALL, action: Action::NoNewPrivs, when: When::Switch },
     EnvRule { names: DI, action: Action::SingleChild, when: When::Is0 },
     EnvRule { names: DI, action: Action::Verbose, when: When::Is1 },
     EnvRule { names: TI, action: Action::Subreaper, when: When::Present },
@@ -330,6 +339,7 @@ pub const ENVIRONMENT_HELP: &[u8] = crate::packed!(
 SCYTHE_VERBOSE=N\tas N times -v\n\
 SCYTHE_GRACE\t\tas --grace\n\
 SCYTHE_KILL_AFTER\tas --kill-after\n\
+SCYTHE_STOP_DELAY\tas --stop-delay\n\
 SCYTHE_ALL=1\t\tas --all\n\
 SCYTHE_PAUSE=1\tas --pause\n\
 SCYTHE_USER\t\tas --user\n\
@@ -494,10 +504,11 @@ mod tests {
         assert!(spelled.contains(&(b'p', b"")));
         assert!(spelled.contains(&(0, b"version")));
         let variables: Vec<&[u8]> = ENVIRONMENT_HELP.split(|&b| b == b'\n').map(variable).collect();
-        let expected: [&[u8]; 12] = [
+        let expected: [&[u8]; 13] = [
             b"SCYTHE_VERBOSE",
             b"SCYTHE_GRACE",
             b"SCYTHE_KILL_AFTER",
+            b"SCYTHE_STOP_DELAY",
             b"SCYTHE_ALL",
             b"SCYTHE_PAUSE",
             b"SCYTHE_USER",

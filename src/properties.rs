@@ -84,6 +84,7 @@ fn environment() -> impl Strategy<Value = Vec<(&'static str, Vec<u8>)>> {
         "SCYTHE_VERBOSE",
         "SCYTHE_GRACE",
         "SCYTHE_KILL_AFTER",
+        "SCYTHE_STOP_DELAY",
         "SCYTHE_ALL",
         "SCYTHE_PAUSE",
         "SCYTHE_USER",
@@ -100,7 +101,7 @@ fn environment() -> impl Strategy<Value = Vec<(&'static str, Vec<u8>)>> {
 /// Every name scythe reads, in the order [`Environment`] keeps them.
 fn known_names() -> Vec<&'static [u8]> {
     let names = personality::ENVIRONMENT_HELP.split(|&b| b == b'\n').map(personality::variable);
-    names.chain([&b"PATH"[..]]).collect()
+    names.chain([&b"PATH"[..], b"LISTEN_PID"]).collect()
 }
 
 /// Environment entries as a process may get them: scythe's names with and

@@ -34,13 +34,14 @@ pub struct Reaped {
 /// runs (`main`), waits for it to end, relaying and reaping no more, and
 /// exits with its status.
 fn next_signal(
+    set: SigSet,
     deadline: Option<u64>,
     main: Option<Pid>,
     status: u8,
     config: &Config,
 ) -> Option<u8> {
     loop {
-        match sys::take_signal(SigSet::FULL, deadline.map(until)) {
+        match sys::take_signal(set, deadline.map(until)) {
             Ok(signal) => return Some(signal),
             Err(Errno::AGAIN) => return None,
             // A stop and continue interrupted the wait.
@@ -66,12 +67,22 @@ fn next_signal(
 #[inline(never)]
 pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet, terminal: bool) -> Reaped {
     // With --kill-after: when to SIGKILL the main child, once it was told to
-    // stop. Only while this deadline is pending does the wait have a timeout:
+    // stop. With --stop-delay, first: when to stop holding SIGTERM and
+    // SIGINT back. (Never both: what the first waits for, the second holds
+    // back.) Only while a deadline is pending does the wait have a timeout:
     // an idle scythe never wakes up.
-    let mut kill_at = None;
+    let mut deadline = None;
+    let mut may_hold = config.stop_delay_ms != 0;
+    let mut holding = false;
     loop {
-        let Some(signal) = next_signal(kill_at, Some(main), crate::FAILURE, config) else {
-            kill_at = None;
+        let taken = if holding { SigSet::from_bits(!HELD.bits()) } else { SigSet::FULL };
+        let Some(signal) = next_signal(taken, deadline, Some(main), crate::FAILURE, config) else {
+            deadline = None;
+            if holding {
+                // The delay is over: what was held is taken and relayed.
+                holding = false;
+                continue;
+            }
             let _ = send(main, config.target, SIGKILL);
             if config.verbosity >= 1 {
                 log::say(packed!(b"--kill-after: SIGKILL -> #"), &[pid_number(main)]);
@@ -94,6 +105,17 @@ pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet, terminal: 
                 // must stop too for the shell to take the terminal back.
                 stop_scythe();
             }
+        } else if may_hold && matches!(signal, SIGTERM | SIGINT) {
+            // Raised again, it stays pending (blocked, it is queued even
+            // for PID 1), as does any TERM or INT that follows, until the
+            // wait takes them again.
+            let _ = process::kill_process(process::getpid(), named(signal));
+            (may_hold, holding) = (false, true);
+            let delay = config.stop_delay_ms;
+            deadline = Some(sys::now_ms() + u64::from(delay));
+            if config.verbosity >= 1 {
+                log::say(packed!(b"--stop-delay: $ held # ms"), &[signal.into(), delay]);
+            }
         } else {
             if signal == SIGCONT && terminal && config.stop_with_child && sys::in_foreground() {
                 // Continued in the foreground (`fg`): the shell handed the
@@ -102,8 +124,8 @@ pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet, terminal: 
             }
             let relayed = relay(signal, main, config);
             let stops = matches!(signal, SIGTERM | SIGINT);
-            if relayed && stops && config.kill_after_ms != 0 && kill_at.is_none() {
-                kill_at = Some(sys::now_ms() + u64::from(config.kill_after_ms));
+            if relayed && stops && config.kill_after_ms != 0 && deadline.is_none() {
+                deadline = Some(sys::now_ms() + u64::from(config.kill_after_ms));
             }
             if config.stop_with_job_signals && matches!(signal, SIGTSTP | SIGTTIN | SIGTTOU) {
                 // Stop with the child, so the shell that started scythe sees
@@ -113,6 +135,9 @@ pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet, terminal: 
         }
     }
 }
+
+/// What --stop-delay holds back.
+const HELD: SigSet = SigSet::EMPTY.with(SIGTERM).with(SIGINT);
 
 /// Stops scythe (as PID 1, the kernel ignores this).
 fn stop_scythe() {
@@ -209,7 +234,7 @@ impl<'c> Rest<'c> {
         let deadline = sys::now_ms() + u64::from(limit_ms);
         loop {
             let wake = if sweeping { deadline.min(sys::now_ms() + 100) } else { deadline };
-            match next_signal(Some(wake), None, status, self.config) {
+            match next_signal(SigSet::FULL, Some(wake), None, status, self.config) {
                 Some(SIGCHLD) => {
                     if reap_all(None, self.config, WaitOptions::NOHANG).none_left {
                         return true;
@@ -233,7 +258,7 @@ impl<'c> Rest<'c> {
 /// SIGTERM or SIGINT and ignore every other signal.
 pub fn pause(config: &Config) -> ! {
     loop {
-        match next_signal(None, None, crate::FAILURE, config) {
+        match next_signal(SigSet::FULL, None, None, crate::FAILURE, config) {
             Some(SIGCHLD) => {
                 reap_all(None, config, WaitOptions::NOHANG);
             }

@@ -478,17 +478,25 @@ fn scythe_stop_delay_under_dumb_init_and_tini_too() {
     for (name, mode) in OTHER_NAMES.into_iter().flat_map(|n| MODES.map(|m| (n, m))) {
         let mut run = quiet(name, mode)
             .args(["--", PROBE, "signals", "child"])
-            .configure(with_env(&[("SCYTHE_STOP_DELAY", "2s")]))
+            .configure(with_env(&[("SCYTHE_STOP_DELAY", "2s"), ("SCYTHE_VERBOSE", "1")]))
             .spawn();
         run.ready("child");
         run.signal(libc::SIGTERM);
-        wait_until_taken(run.scythe_pid(), libc::SIGTERM);
+        wait_until_held(&run, "SIGTERM");
         // SIGTERM is held; SIGUSR1 overtakes it.
         run.signal(libc::SIGUSR1);
         run.expect_line("child 10");
         run.expect_line("child 15");
         assert_eq!(run.end("child").code, 0, "{name:?} {mode:?}");
     }
+}
+
+/// Waits until scythe (run with `-v`) says it holds `signal` for the stop
+/// delay. (It holds it pending, blocked, so the kernel's pending set cannot
+/// tell a held signal from one not yet taken.)
+fn wait_until_held(run: &Running, signal: &str) {
+    let line = format!("--stop-delay: {signal} held");
+    wait_until(|| run.stderr().contains(&line), &format!("scythe to say {line:?}"));
 }
 
 /// Runs `probe signals child` under scythe with `options` and `env`, sends
@@ -551,11 +559,12 @@ fn a_held_sigterm_is_rewritten_when_it_is_relayed() {
 #[test]
 fn other_signals_are_relayed_at_once_during_the_stop_delay() {
     for mode in MODES {
-        let mut run =
-            scythe(mode).args(["--stop-delay", "2s", "--", PROBE, "signals", "child"]).spawn();
+        let mut run = scythe(mode)
+            .args(["-v", "--stop-delay", "2s", "--", PROBE, "signals", "child"])
+            .spawn();
         run.ready("child");
         run.signal(libc::SIGTERM);
-        wait_until_taken(run.scythe_pid(), libc::SIGTERM);
+        wait_until_held(&run, "SIGTERM");
         run.signal(libc::SIGUSR1);
         run.signal(libc::SIGHUP);
         let first = run.expect_lines(&["child 10".to_string(), "child 1".to_string()]);
@@ -571,10 +580,11 @@ fn a_child_that_ends_during_the_stop_delay_ends_scythe_at_once() {
     // of it), while scythe holds SIGTERM for a minute.
     let script = "trap 'exit 5' USR1; echo ready; while :; do sleep 1; done";
     for mode in MODES {
-        let mut run = scythe(mode).args(["--stop-delay", "60s", "--", "sh", "-c", script]).spawn();
+        let mut run =
+            scythe(mode).args(["-v", "--stop-delay", "60s", "--", "sh", "-c", script]).spawn();
         run.expect_line("ready");
         run.signal(libc::SIGTERM);
-        wait_until_taken(run.scythe_pid(), libc::SIGTERM);
+        wait_until_held(&run, "SIGTERM");
         let started = Instant::now();
         run.signal(libc::SIGUSR1);
         assert_eq!(run.exit_code(), 5, "{mode:?}");
