@@ -81,9 +81,10 @@ fn main(process: Process) -> ! {
             spawn::report_and_exit(packed!(b"cannot start %: "), command.name, error, FAILURE)
         }
     };
-    // Never pin the caller's directory, mount or volume; the child has
-    // already inherited it.
+    // Never pin the caller's directory, mount or volume, nor hold what it
+    // handed over: the child has already inherited them.
     let _ = process::chdir(c"/");
+    sys::close_above_stderr();
     if config.verbosity >= 1 {
         let mut line = Line::new();
         log::line(line.fill(

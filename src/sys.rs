@@ -11,9 +11,10 @@ use core::mem::MaybeUninit;
 
 use linux_raw_sys::ctypes::c_int;
 use linux_raw_sys::general::{
-    __NR_clone, __NR_close, __NR_execve, __NR_exit_group, __NR_getpgid, __NR_getsid, __NR_kill,
-    __NR_openat, __NR_read, __NR_rt_sigaction, __NR_rt_sigprocmask, __kernel_timespec, AT_FDCWD,
-    CLOCK_MONOTONIC, O_CLOEXEC, O_RDONLY, SIG_SETMASK, kernel_sigaction,
+    __NR_clone, __NR_close, __NR_close_range, __NR_execve, __NR_exit_group, __NR_getpgid,
+    __NR_getsid, __NR_kill, __NR_openat, __NR_read, __NR_rt_sigaction, __NR_rt_sigprocmask,
+    __kernel_timespec, AT_FDCWD, CLOCK_MONOTONIC, O_CLOEXEC, O_RDONLY, SIG_SETMASK,
+    kernel_sigaction,
 };
 use linux_raw_sys::ioctl::{TIOCGPGRP, TIOCNOTTY};
 use rustix::fd::BorrowedFd;
@@ -284,6 +285,29 @@ pub fn read_file(path: &CStr, each: &mut dyn FnMut(&[u8])) -> bool {
     unsafe { syscall(__NR_close, [fd, 0, 0, 0, 0]) };
     true
 }
+
+/// Closes every descriptor above 2: scythe's copies of what it inherited,
+/// which COMMAND has too (a listening socket scythe held would go on
+/// accepting connections after COMMAND closed it; a pipe's reader would
+/// never see its end). `close_range` does it in one call (Linux 5.9); where
+/// it is missing or refused, each number below [`CLOSE_ONE_BY_ONE`] is
+/// closed in turn.
+pub fn close_above_stderr() {
+    // SAFETY: close_range takes no pointers, and scythe uses no descriptor
+    // above 2 once COMMAND runs.
+    let closed = unsafe { syscall(__NR_close_range, [3, u32::MAX as usize, 0, 0, 0]) };
+    if check(closed).is_err() {
+        for fd in 3..CLOSE_ONE_BY_ONE {
+            // SAFETY: as above.
+            unsafe { syscall(__NR_close, [fd, 0, 0, 0, 0]) };
+        }
+    }
+}
+
+/// Where closing one descriptor at a time stops: a few milliseconds of
+/// calls, and far above what a runtime hands an init (runc, crun and
+/// podman close the rest, and pass a few from 3 on).
+const CLOSE_ONE_BY_ONE: usize = 1 << 16;
 
 /// Standard input, for terminal calls.
 pub fn stdin() -> BorrowedFd<'static> {
