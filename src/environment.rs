@@ -61,10 +61,14 @@ const PREFIXES: [u32; 4] = {
         }
         start += 1;
     }
-    let mut at = 0;
-    while at < masks.len() {
-        masks[at] |= 1 << (PATH_NAME[at] % 32);
-        at += 1;
+    let mut name = 0;
+    while name < FOR_COMMAND.len() {
+        let mut at = 0;
+        while at < masks.len() {
+            masks[at] |= 1 << (FOR_COMMAND[name][at] % 32);
+            at += 1;
+        }
+        name += 1;
     }
     masks
 };
@@ -72,10 +76,12 @@ const PREFIXES: [u32; 4] = {
 // tests stop there, and never read past the end.
 const _: () = assert!(PREFIXES[0] & 1 == 0 && PREFIXES[1] & 1 == 0);
 const _: () = assert!(PREFIXES[2] & 1 == 0 && PREFIXES[3] & 1 == 0);
-const PATH_NAME: &[u8] = b"PATH";
-
-/// Where `PATH` is kept: after the variables of [`ENVIRONMENT`], in its order.
+/// The variables starting COMMAND takes: `PATH`, to find it, and socket
+/// activation's `LISTEN_PID`, to point at it. They are kept after the
+/// variables of [`ENVIRONMENT`], in this order.
+const FOR_COMMAND: [&[u8]; 2] = [b"PATH", b"LISTEN_PID"];
 const PATH: usize = ENVIRONMENT.len();
+const LISTEN_PID: usize = PATH + 1;
 
 /// The values of the variables scythe may use, each as first given.
 #[derive(Clone, Copy)]
@@ -84,13 +90,13 @@ pub struct Environment<'a> {
     /// `Option` per value, so that an environment starts out as one zero
     /// rather than a table of them.)
     found: u32,
-    values: [MaybeUninit<&'a [u8]>; PATH + 1],
+    values: [MaybeUninit<&'a [u8]>; LISTEN_PID + 1],
 }
 
 impl<'a> Environment<'a> {
     /// An environment that sets nothing, to [`read`](Environment::read) into.
     pub const fn new() -> Environment<'a> {
-        Environment { found: 0, values: [MaybeUninit::uninit(); PATH + 1] }
+        Environment { found: 0, values: [MaybeUninit::uninit(); LISTEN_PID + 1] }
     }
 
     /// Picks scythe's variables out of `entries`, in one pass.
@@ -110,7 +116,7 @@ impl<'a> Environment<'a> {
 
     /// Whether any variable of [`ENVIRONMENT`] is set.
     pub fn any_of_its_own(&self) -> bool {
-        self.found & !(1 << PATH) != 0
+        self.found & ((1 << PATH) - 1) != 0
     }
 
     /// The value of the variable of `ENVIRONMENT[index]`, if set.
@@ -124,6 +130,11 @@ impl<'a> Environment<'a> {
     pub fn path(&self) -> Option<&'a [u8]> {
         self.variable(PATH)
     }
+
+    /// The value of `LISTEN_PID`, if set.
+    pub fn listen_pid(&self) -> Option<&'a [u8]> {
+        self.variable(LISTEN_PID)
+    }
 }
 
 impl Default for Environment<'_> {
@@ -133,7 +144,7 @@ impl Default for Environment<'_> {
 }
 
 // One bit each in `found`.
-const _: () = assert!(PATH < 32);
+const _: () = assert!(LISTEN_PID < 32);
 
 /// Which variable `entry` sets (its index, as in [`Environment::values`]),
 /// and where its value starts; `None` for a variable scythe does not read.
@@ -148,9 +159,11 @@ fn known<'a>(entry: impl Entry<'a>) -> Option<(usize, usize)> {
     }
     // Most likely a name scythe reads. PATH, which nearly every process
     // has, first; then the help lines, where the other names are written.
-    if starts_with(entry, PATH_NAME) {
-        // SAFETY: `starts_with` met no end in PATH_NAME's bytes.
-        return (unsafe { entry.byte(PATH_NAME.len()) } == b'=').then_some((PATH, 5));
+    for (index, name) in (PATH..).zip(FOR_COMMAND) {
+        // SAFETY: `starts_with` met no end in the name's bytes.
+        if starts_with(entry, name) && unsafe { entry.byte(name.len()) } == b'=' {
+            return Some((index, name.len() + 1));
+        }
     }
     let mut lines = Some(personality::ENVIRONMENT_HELP);
     let mut index = 0;
@@ -222,7 +235,7 @@ mod tests {
     #[test]
     fn names_are_whole_and_exact() {
         let env = read(&[b"PATH", b"PATHS=/x", b"path=/y", b"SCYTHE_ALL", b"scythe_all=1"]);
-        assert!((0..=PATH).all(|index| env.variable(index).is_none()));
+        assert!((0..=LISTEN_PID).all(|index| env.variable(index).is_none()));
         assert!(!env.any_of_its_own());
     }
 

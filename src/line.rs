@@ -96,6 +96,12 @@ impl Line {
         }
     }
 
+    /// The line so far as a C string, for a line that was only added to:
+    /// the buffer starts zeroed, and a byte after the text always stays free.
+    pub fn c_string(&self) -> *const u8 {
+        self.buf.as_ptr()
+    }
+
     /// How many bytes the line holds so far.
     pub fn len(&self) -> usize {
         self.len

@@ -55,6 +55,7 @@ fn main(process: Process) -> ! {
         envp: process.envp(),
         name: process.args().get(command_at).unwrap_or_default(),
         path: environment.path().unwrap_or(spawn::DEFAULT_PATH),
+        listen_pid: environment.listen_pid(),
     };
     let group = sys::process_group();
     let (leads, ignore_once) = if config.new_session {

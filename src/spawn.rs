@@ -18,12 +18,16 @@ use crate::{log, sys};
 /// What to run: COMMAND's argv and the environment it inherits.
 pub struct Command {
     /// COMMAND and its arguments, NULL-terminated, as `execve` takes them.
+    /// The slot before COMMAND is scythe's own (its argv\[0\] at least),
+    /// which the child may write to run a script with `/bin/sh`.
     pub argv: *const *const u8,
     pub envp: *const *const u8,
     /// COMMAND as written (argv\[0\] of the child).
     pub name: &'static [u8],
     /// The `PATH` to search when `name` has no `/`.
     pub path: &'static [u8],
+    /// The value of `LISTEN_PID` in `envp`, if set.
+    pub listen_pid: Option<&'static [u8]>,
 }
 
 /// The state the child starts COMMAND in.
@@ -113,9 +117,40 @@ fn become_command(command: &Command, setup: &ChildSetup) -> ! {
         report_and_exit(packed!(b"cannot drop privileges: "), b"", error, errno::CANNOT_EXECUTE);
     }
     sys::set_signal_mask(setup.mask);
+    let mut listen_pid = Line::empty();
+    hand_over_sockets(command, &mut listen_pid);
     let error = exec_search(command);
     let status = errno::exec_failure_status(error.raw_os_error() as u32);
     report_and_exit(packed!(b"%: "), command.name, error, status)
+}
+
+/// Socket activation (systemd, podman): `LISTEN_PID` names the process
+/// meant to take the sockets passed from fd 3 on, and `sd_listen_fds()`
+/// refuses them in any other. If it names scythe, it now names the child:
+/// its entry in `envp` (the child's own copy) is pointed at `LISTEN_PID=`
+/// and the child's pid, written in `entry`.
+fn hand_over_sockets(command: &Command, entry: &mut Line) {
+    let Some(value) = command.listen_pid else { return };
+    let scythe = process::getppid().map(crate::supervise::pid_number);
+    if signal::parse_number(value, u32::MAX) != scythe {
+        return;
+    }
+    let own = process::getpid();
+    entry.text("LISTEN_PID=").number(crate::supervise::pid_number(own));
+    // The entry is `LISTEN_PID=` and then the value.
+    let old = value.as_ptr().wrapping_sub(b"LISTEN_PID=".len());
+    let mut slot = command.envp.cast_mut();
+    // SAFETY: envp is the NULL-terminated array the kernel put on the stack,
+    // of which the child has its own copy; the loop stops at the NULL.
+    unsafe {
+        while !(*slot).is_null() {
+            if *slot == old {
+                *slot = entry.c_string();
+                return;
+            }
+            slot = slot.add(1);
+        }
+    }
 }
 
 /// `--no-new-privs`, then `--user`: supplementary groups cleared, then the
@@ -154,9 +189,8 @@ fn exec_search(command: &Command) -> Errno {
     #[allow(clippy::manual_contains)]
     let has_slash = name.iter().any(|&b| b == b'/');
     if has_slash {
-        // SAFETY: argv[0] is COMMAND's own NUL-terminated name; argv and envp
-        // are the kernel's arrays.
-        return unsafe { sys::execve(*command.argv, command.argv, command.envp) };
+        // SAFETY: argv[0] is COMMAND's own NUL-terminated name.
+        return unsafe { exec(*command.argv, command) };
     }
     // (Not zeroed first: `join` writes every byte it hands over.)
     let mut path_buffer = [MaybeUninit::uninit(); 4096];
@@ -168,8 +202,8 @@ fn exec_search(command: &Command) -> Errno {
         let Some(path) = join(&mut path_buffer, directory, name) else {
             continue;
         };
-        // SAFETY: `join` NUL-terminates; argv and envp come from the kernel.
-        let error = unsafe { sys::execve(path, command.argv, command.envp) };
+        // SAFETY: `join` NUL-terminates.
+        let error = unsafe { exec(path, command) };
         if !errno::try_next_path_entry(error.raw_os_error() as u32) {
             return error;
         }
@@ -178,6 +212,38 @@ fn exec_search(command: &Command) -> Errno {
     // As execvp: a file found but not executable beats one not found.
     if denied { Errno::ACCESS } else { Errno::NOENT }
 }
+
+/// Execs the file at `path` as COMMAND; for one the kernel cannot run, a
+/// script without a `#!` line, execs `/bin/sh path ARGS...`, as `execvp`
+/// does. Returns the error if it cannot, but exits if `/bin/sh` cannot run
+/// it either, saying so: 127 if there is no `/bin/sh` (a `FROM scratch`
+/// image), 126 otherwise.
+///
+/// # Safety
+/// `path` must be a NUL-terminated string.
+unsafe fn exec(path: *const u8, command: &Command) -> Errno {
+    // SAFETY: the caller vouches for `path`; argv and envp are the kernel's
+    // NULL-terminated arrays of NUL-terminated strings.
+    let error = unsafe { sys::execve(path, command.argv, command.envp) };
+    if error != Errno::NOEXEC {
+        return error;
+    }
+    let argv = command.argv.cast_mut();
+    // SAFETY: the slot before argv is scythe's own (see `Command::argv`),
+    // on the child's copy of the stack; it and COMMAND's slot now hold
+    // `/bin/sh` and `path`, which are NUL-terminated and outlive the call.
+    let error = unsafe {
+        *argv.sub(1) = SHELL.as_ptr().cast();
+        *argv = path;
+        sys::execve(SHELL.as_ptr().cast(), argv.sub(1), command.envp)
+    };
+    let status = errno::exec_failure_status(error.raw_os_error() as u32);
+    let template = packed!(b"%: Exec format error (no #! line); /bin/sh: ");
+    report_and_exit(template, command.name, error, status)
+}
+
+/// What runs a file that has no `#!` line.
+const SHELL: &core::ffi::CStr = c"/bin/sh";
 
 /// Writes `directory/name` and a NUL into `buffer` (just `name` when
 /// `directory` is empty: an empty `PATH` entry means the current
