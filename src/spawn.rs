@@ -253,8 +253,10 @@ fn join(buffer: &mut [MaybeUninit<u8>], directory: &[u8], name: &[u8]) -> Option
     let mut slots = buffer.iter_mut();
     // Byte by byte, not `copy_from_slice`: its `memcpy`, called through a
     // register, would cost the binary a global offset table and a segment.
-    for &byte in [directory, slash, name, b"\0"].into_iter().flatten() {
-        slots.next()?.write(byte);
+    for part in [directory, slash, name, b"\0"] {
+        for &byte in part {
+            slots.next()?.write(byte);
+        }
     }
     Some(buffer.as_ptr().cast())
 }
