@@ -472,14 +472,6 @@ pub fn fds_of(pid: i32) -> Vec<i32> {
     fds
 }
 
-/// Waits (bounded) until `pid` has taken `signal`, sent to it as a process
-/// (a blocked signal waits in `ShdPnd` until `sigtimedwait` takes it).
-pub fn wait_until_taken(pid: i32, signal: i32) {
-    let pending = || u64::from_str_radix(&status_field(pid, "ShdPnd"), 16).unwrap_or(0);
-    let bit = 1u64 << (signal - 1);
-    wait_until(|| pending() & bit == 0, &format!("{pid} has taken signal {signal}"));
-}
-
 /// `CLOCK_MONOTONIC` in nanoseconds, the clock `PROBE_TIMES` records with.
 pub fn monotonic_ns() -> i64 {
     let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
