@@ -142,3 +142,48 @@ fn a_wait_the_kernel_always_refuses_is_said_once_and_never_spins() {
         assert_eq!(finished.stderr, expected, "{mode:?}");
     }
 }
+
+/// What scythe hands COMMAND and keeps, with the system calls each build
+/// makes itself (`close_range`, `execve` of `/bin/sh`; issue 14): a pipe
+/// COMMAND closes reaches end-of-file, so scythe kept no copy of it.
+#[test]
+fn scythe_keeps_no_descriptor_above_2() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let fifo = scratch("fifo").join("pipe");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo reads a live C string.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0, "mkfifo");
+    let reader =
+        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(&fifo).unwrap();
+    let child = format!("exec 3>&-; exec {PROBE} signals child");
+    let mut run = scythe(Mode::Pid1)
+        .program("sh")
+        .args(["-c", "exec 3>\"$1\"; shift; exec \"$@\"", "sh"])
+        .arg(&fifo)
+        .arg(scythe_path())
+        .args(["--", "sh", "-c", &child])
+        .spawn();
+    run.ready("child");
+    let mut poll = libc::pollfd { fd: reader.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+    // SAFETY: polling one live descriptor.
+    let ready = unsafe { libc::poll(&mut poll, 1, TIMEOUT.as_millis() as i32) };
+    if ready != 1 || poll.revents & libc::POLLHUP == 0 {
+        run.fail("no end-of-file: scythe holds the pipe's write end");
+    }
+    assert_eq!(run.end("child").code, 0);
+}
+
+#[test]
+fn a_script_without_hashbang_runs_with_bin_sh() {
+    use std::os::unix::fs::PermissionsExt;
+    let script = scratch("script").join("no-hashbang");
+    std::fs::write(&script, "echo \"hi $1\"\nexit 5\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let finished = scythe(Mode::Pid1).arg("--").arg(&script).arg("there").run();
+    assert_eq!(
+        (finished.code, finished.stdout.clone()),
+        (5, vec!["hi there".into()]),
+        "{finished:?}"
+    );
+}
