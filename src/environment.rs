@@ -164,8 +164,7 @@ fn known<'a>(entry: impl Entry<'a>) -> Option<(usize, usize)> {
     // has, first; then the help lines, where the other names are written.
     let mut index = PATH;
     for name in FOR_COMMAND {
-        // SAFETY: `starts_with` met no end in the name's bytes.
-        if starts_with(entry, name) && unsafe { entry.byte(name.len()) } == b'=' {
+        if sets(entry, name) {
             return Some((index, name.len() + 1));
         }
         index += 1;
@@ -175,8 +174,7 @@ fn known<'a>(entry: impl Entry<'a>) -> Option<(usize, usize)> {
     while let Some(rest) = lines {
         let (line, next) = text::split_at_any(rest, b"\n");
         let name = personality::variable(line);
-        // SAFETY: as above: names hold no 0.
-        if starts_with(entry, name) && unsafe { entry.byte(name.len()) } == b'=' {
+        if sets(entry, name) {
             return Some((index, name.len() + 1));
         }
         (lines, index) = (next, index + 1);
@@ -184,12 +182,15 @@ fn known<'a>(entry: impl Entry<'a>) -> Option<(usize, usize)> {
     None
 }
 
-/// Whether `entry` begins with `prefix`, which holds no 0: the comparison
-/// stops at the first byte that differs, at the entry's end at the latest.
-fn starts_with<'a>(entry: impl Entry<'a>, prefix: &[u8]) -> bool {
-    // SAFETY: every byte read before `at` equalled a byte of `prefix`, so
-    // none of them was the end.
-    prefix.iter().enumerate().all(|(at, &byte)| unsafe { entry.byte(at) } == byte)
+/// Whether `entry` sets the variable `name` (which holds no 0): begins with
+/// `name=`. The comparison stops at the first byte that differs, at the
+/// entry's end at the latest.
+fn sets<'a>(entry: impl Entry<'a>, name: &[u8]) -> bool {
+    // SAFETY: every byte read before `at` equalled a byte of `name`, so none
+    // of them was the end.
+    let prefix = name.iter().enumerate().all(|(at, &byte)| unsafe { entry.byte(at) } == byte);
+    // SAFETY: as above, for every byte of `name`.
+    prefix && unsafe { entry.byte(name.len()) } == b'='
 }
 
 #[cfg(test)]
