@@ -75,7 +75,7 @@ pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet, terminal: 
     let mut may_hold = config.stop_delay_ms != 0;
     let mut holding = false;
     loop {
-        let taken = if holding { SigSet::from_bits(!HELD.bits()) } else { SigSet::FULL };
+        let taken = if holding { NOT_HELD } else { SigSet::FULL };
         let Some(signal) = next_signal(taken, deadline, Some(main), crate::FAILURE, config) else {
             deadline = None;
             if holding {
@@ -109,7 +109,7 @@ pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet, terminal: 
             // Raised again, it stays pending (blocked, it is queued even
             // for PID 1), as does any TERM or INT that follows, until the
             // wait takes them again.
-            let _ = process::kill_process(process::getpid(), named(signal));
+            raise(named(signal));
             (may_hold, holding) = (false, true);
             let delay = config.stop_delay_ms;
             deadline = Some(sys::now_ms() + u64::from(delay));
@@ -136,12 +136,17 @@ pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet, terminal: 
     }
 }
 
-/// What --stop-delay holds back.
-const HELD: SigSet = SigSet::EMPTY.with(SIGTERM).with(SIGINT);
+/// What the wait takes while --stop-delay holds SIGTERM and SIGINT back.
+const NOT_HELD: SigSet = SigSet::FULL.without(SIGTERM).without(SIGINT);
 
 /// Stops scythe (as PID 1, the kernel ignores this).
 fn stop_scythe() {
-    let _ = process::kill_process(process::getpid(), Signal::STOP);
+    raise(Signal::STOP);
+}
+
+/// Sends `signal` to scythe itself.
+fn raise(signal: Signal) {
+    let _ = process::kill_process(process::getpid(), signal);
 }
 
 /// After the main child has ended (scythe is to exit with `status`): asks
