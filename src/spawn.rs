@@ -119,9 +119,7 @@ fn become_command(command: &Command, setup: &ChildSetup) -> ! {
     sys::set_signal_mask(setup.mask);
     let mut listen_pid = Line::empty();
     hand_over_sockets(command, &mut listen_pid);
-    let error = exec_search(command);
-    let status = errno::exec_failure_status(error.raw_os_error() as u32);
-    report_and_exit(packed!(b"%: "), command.name, error, status)
+    exec_failed(packed!(b"%: "), command, exec_search(command))
 }
 
 /// Socket activation (systemd, podman): `LISTEN_PID` names the process
@@ -166,6 +164,14 @@ fn drop_privileges(setup: &ChildSetup) -> Result<(), Errno> {
         rustix::thread::set_thread_uid(Uid::from_raw(user.uid))?;
     }
     Ok(())
+}
+
+/// Says that COMMAND could not be executed (`template`, filled in with its
+/// name, then the error's words) and exits 127 if it was not found, else
+/// 126, as shells do.
+fn exec_failed(template: &[u8], command: &Command, error: Errno) -> ! {
+    let status = errno::exec_failure_status(error.raw_os_error() as u32);
+    report_and_exit(template, command.name, error, status)
 }
 
 /// Writes `template` (filled in with `value`) and the error's words, and
@@ -237,9 +243,7 @@ unsafe fn exec(path: *const u8, command: &Command) -> Errno {
         *argv = path;
         sys::execve(SHELL.as_ptr().cast(), argv.sub(1), command.envp)
     };
-    let status = errno::exec_failure_status(error.raw_os_error() as u32);
-    let template = packed!(b"%: Exec format error (no #! line); /bin/sh: ");
-    report_and_exit(template, command.name, error, status)
+    exec_failed(packed!(b"%: Exec format error (no #! line); /bin/sh: "), command, error)
 }
 
 /// What runs a file that has no `#!` line.

@@ -463,6 +463,29 @@ pub fn wait_until(condition: impl Fn() -> bool, what: &str) {
     }
 }
 
+/// A named pipe in a scratch directory of its own, and its read end, open
+/// without blocking (so that it opens with no writer yet).
+pub fn fifo(what: &str) -> (PathBuf, std::fs::File) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let fifo = scratch(what).join("pipe");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo reads a live C string.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0, "mkfifo");
+    let reader =
+        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(&fifo).unwrap();
+    (fifo, reader)
+}
+
+/// Waits (bounded) until every write end of the pipe `reader` reads from
+/// is closed: false if one is still open at the deadline.
+pub fn writers_gone(reader: &std::fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut poll = libc::pollfd { fd: reader.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+    // SAFETY: polling one live descriptor.
+    let ready = unsafe { libc::poll(&mut poll, 1, TIMEOUT.as_millis() as i32) };
+    ready == 1 && poll.revents & libc::POLLHUP != 0
+}
+
 /// The descriptors `pid` holds open, in order (empty if it is gone).
 pub fn fds_of(pid: i32) -> Vec<i32> {
     let entries = std::fs::read_dir(format!("/proc/{pid}/fd")).into_iter().flatten();

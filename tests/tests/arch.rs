@@ -162,14 +162,7 @@ fn scythe_keeps_no_descriptor_above_2() {
 const CLOSE_RANGE: u32 = 436;
 
 fn a_pipe_the_child_closes_reaches_end_of_file(refused: Option<(u32, i32)>) {
-    use std::os::fd::AsRawFd;
-    use std::os::unix::fs::OpenOptionsExt;
-    let fifo = scratch("fifo").join("pipe");
-    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-    // SAFETY: mkfifo reads a live C string.
-    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0, "mkfifo");
-    let reader =
-        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(&fifo).unwrap();
+    let (fifo, reader) = fifo("fifo");
     let child = format!("exec 3>&-; exec {PROBE} signals child");
     let mut run = scythe(Mode::Pid1)
         .program("sh")
@@ -184,10 +177,7 @@ fn a_pipe_the_child_closes_reaches_end_of_file(refused: Option<(u32, i32)>) {
         })
         .spawn();
     run.ready("child");
-    let mut poll = libc::pollfd { fd: reader.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-    // SAFETY: polling one live descriptor.
-    let ready = unsafe { libc::poll(&mut poll, 1, TIMEOUT.as_millis() as i32) };
-    if ready != 1 || poll.revents & libc::POLLHUP == 0 {
+    if !writers_gone(&reader) {
         run.fail(&format!("close_range refused: {refused:?}: scythe holds the pipe's write end"));
     }
     assert_eq!(run.end("child").code, 0, "close_range refused: {refused:?}");

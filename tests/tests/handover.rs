@@ -4,8 +4,7 @@
 //! `/bin/sh`, as `execvp` does.
 
 use std::io::Read;
-use std::os::fd::AsRawFd;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -69,23 +68,12 @@ fn a_pipe_the_child_closes_reaches_end_of_file_while_scythe_runs() {
         let what = format!("{name:?} {mode:?}");
         // A named pipe: scythe gets its write end from the shell above it,
         // which unshare (in Pid1 mode) never holds.
-        let fifo = scratch("fifo").join("pipe");
-        let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-        // SAFETY: mkfifo reads a live C string.
-        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0, "mkfifo");
-        let mut reader = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(&fifo)
-            .unwrap();
+        let (fifo, mut reader) = fifo("fifo");
         let child = format!("exec 3>&-; exec {PROBE} signals child");
         let mut run = started_with(name, mode, "3>\"$1\"", &[&fifo], &["sh", "-c", &child]).spawn();
         // By now scythe has had the write end, and the child closed its own.
         run.ready("child");
-        let mut poll = libc::pollfd { fd: reader.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-        // SAFETY: polling one live descriptor.
-        let ready = unsafe { libc::poll(&mut poll, 1, TIMEOUT.as_millis() as i32) };
-        if ready != 1 {
+        if !writers_gone(&reader) {
             run.fail(&format!(
                 "{what}: no end-of-file; scythe holds {:?}",
                 fds_of(run.scythe_pid())
