@@ -1,36 +1,55 @@
 //! scythe's own words, packed at compile time: in a packed text, a byte from
-//! 0x80 up stands for a fragment of [`FRAGMENTS`] (` COMMAND`, `'%' is not
-//! `, ...). scythe's text is ASCII, so those bytes are free; they are a
-//! third of its binary, and packed they take a fifth less room. What users
-//! pass (values, names, commands) is never packed, and never unpacked.
+//! 0x80 up stands for a pair of [`PAIRS`] (`th`, ` C` and `OM`, ...), whose
+//! halves are bytes or pairs again. scythe's text is ASCII, so those bytes
+//! are free; the text is a sixth of its binary, and packed it takes a third
+//! less room. What users pass (values, names, commands) is never
+//! packed, and never unpacked.
 //!
 //! `packed!(b"...")` packs a text where it is written; [`unpack`] gives it
 //! back, a message or a help line at a time, for `Line::fill` and the help.
 
-/// The fragments, each after its length; byte `0x80 + n` stands for the
-/// `n`-th. The packer tries them in this order, at each byte of a text.
-/// Written by `tools/fragments.py` from the texts in `src/` (run it again
-/// when they change: the tests hold any table to what packing needs, but
-/// only a fresh one packs the texts well).
-const FRAGMENTS: &[u8] = b"\
-\x08 COMMAND\x0b'%' is not \x02s \x04not \x03the\x07 orphan\x02er\x05ignal\
-\x04reap\x0aoption '%'\x02 i\x05relay\x04exit\x02, \x02: \x02ed\x07SIGKILL\
-\x05show \x02on\x02e \x02or\x03sta\x02t \x04TERM\x02il\x02 #\x04 to \x02--\
-\x03scy\x02ro\x02un\x02es\x02en\x02 a\x02no\x03...\x02f \x02an\x02 d\x04priv\
-\x04grac\x03 ->\x02us\x06 value\x02it\x02ti\x02 n\x05PID 1\x03'%'\x03thi\
-\x05l-aft\x02li\x02 s\x02 f\x04 giv\x04FROM\x02ne\x02wh\x04log \x02se";
+/// The pairs; byte `0x80 + n` stands for the `n`-th, which holds only
+/// bytes below it. The packer takes them in this order, each wherever it
+/// is used, left to right. Written by `tools/pairs.py` from the texts in
+/// `src/` (run it again when they change: the tests hold any table to what
+/// packing needs, but only a fresh one packs the texts well).
+const PAIRS: [[u8; 2]; 128] = as_pairs(
+    b"\
+s t noer ire: the \x82\x81a\x80n orOM, aledC\x8d\x91M\x92A\x93N\x94Dop'%\
+\x97'--lastsitian # \x95\x9ay\x98\x84\xa2\x80n\x8filo\x8bne$ \x87\x88un\
+\x85\xa1g\xa4\x85a\xadpesxiro\x84f\x83r\x8a\x99\x9c\xace\xb0\x9bausena \
+\xa3\x89v\x83i\x80\xa0 sc\xbfyTE\xc1R\xc2MSI\xc4G\x8e1onc\x9e\xc8\x89li\
+\x9d\xa6o \x8cp\xcdhivhot\x83..\xd2.t\x80\xb2 \xa5l\x87ede f\x8c a\x81dr\
+\xdc\x96ID\xae\x90 t\xbb\xbaa\x8brag \x87\xbds\xd0\xe6w\xe7 \x8a-->r\xaa\
+s\x8e\xb7tINk\xd6\xb7r; d \xc0\xd7 \xcaceelmichc\x88ary lev\x8fum w",
+);
 
-/// The byte that stands for the first fragment.
+/// The bytes of a pairs table, two at a time.
+const fn as_pairs<const N: usize>(bytes: &[u8]) -> [[u8; 2]; N] {
+    assert!(bytes.len() == 2 * N, "a pairs table holds N pairs");
+    let mut pairs = [[0; 2]; N];
+    let mut n = 0;
+    while n < N {
+        pairs[n] = [bytes[2 * n], bytes[2 * n + 1]];
+        n += 1;
+    }
+    pairs
+}
+
+/// The byte that stands for the first pair.
 const FIRST: u8 = 0x80;
+
+/// The longest text `packed!` takes.
+const MAX_TEXT: usize = 2048;
 
 /// How long `text` is once packed (see [`pack`]).
 pub const fn packed_len(text: &[u8], plain_heads: bool) -> usize {
     pack_into(text, plain_heads, &mut [])
 }
 
-/// `text` packed: at each byte, the first fragment that matches there
-/// stands in for it. With `plain_heads`, each line stays as it is up to its
-/// first tab (help lines, whose spellings and names are read from them).
+/// `text` packed: each pair of [`PAIRS`] in turn stands in wherever it is
+/// used. With `plain_heads`, each line stays as it is up to its first tab
+/// (help lines, whose spellings and names are read from them).
 /// `N` must be [`packed_len`]; the `packed!` macro sees to both.
 pub const fn pack<const N: usize>(text: &[u8], plain_heads: bool) -> [u8; N] {
     let mut packed = [0; N];
@@ -42,20 +61,15 @@ pub const fn pack<const N: usize>(text: &[u8], plain_heads: bool) -> [u8; N] {
 /// Packs `text` into `out` as far as it has room, and returns the packed
 /// length (all of it, whatever fits).
 const fn pack_into(text: &[u8], plain_heads: bool, out: &mut [u8]) -> usize {
-    let (mut at, mut written) = (0, 0);
+    assert!(text.len() <= MAX_TEXT, "packed texts are at most MAX_TEXT bytes");
+    // A byte of a head is marked (0x100) so that no pair matches it.
+    let mut symbols = [0u16; MAX_TEXT];
     let mut in_head = plain_heads;
-    while at < text.len() {
-        let byte = text[at];
+    let mut len = 0;
+    while len < text.len() {
+        let byte = text[len];
         assert!(byte < FIRST, "packed texts are ASCII");
-        let (stand_in, taken) = match in_head {
-            true => (byte, 1),
-            false => fragment_at(text, at),
-        };
-        if written < out.len() {
-            out[written] = stand_in;
-        }
-        written += 1;
-        at += taken;
+        symbols[len] = if in_head { byte as u16 | 0x100 } else { byte as u16 };
         if plain_heads {
             in_head = match byte {
                 b'\n' => true,
@@ -63,43 +77,29 @@ const fn pack_into(text: &[u8], plain_heads: bool, out: &mut [u8]) -> usize {
                 _ => in_head,
             };
         }
+        len += 1;
     }
-    written
-}
-
-/// The byte that stands for what begins at `text[at]`, and how many bytes
-/// of `text` it stands for: the first fragment that matches, or the byte.
-const fn fragment_at(text: &[u8], at: usize) -> (u8, usize) {
-    let (mut start, mut token) = (0, FIRST);
-    while start < FRAGMENTS.len() {
-        let len = FRAGMENTS[start] as usize;
-        let mut same = at + len <= text.len();
-        let mut i = 0;
-        while same && i < len {
-            same = text[at + i] == FRAGMENTS[start + 1 + i];
-            i += 1;
+    let mut pair = 0;
+    while pair < PAIRS.len() {
+        let [first, second] = PAIRS[pair];
+        let (mut read, mut written) = (0, 0);
+        while read < len {
+            let used = read + 1 < len
+                && symbols[read] == first as u16
+                && symbols[read + 1] == second as u16;
+            symbols[written] = if used { FIRST as u16 + pair as u16 } else { symbols[read] };
+            read += if used { 2 } else { 1 };
+            written += 1;
         }
-        if same {
-            return (token, len);
-        }
-        start += 1 + len;
-        token += 1;
+        len = written;
+        pair += 1;
     }
-    (text[at], 1)
-}
-
-/// The fragment `byte` stands for, `None` for a plain byte.
-fn fragment(byte: u8) -> Option<&'static [u8]> {
-    let mut skip = byte.checked_sub(FIRST)?;
-    let mut rest = FRAGMENTS;
-    loop {
-        let (&len, tail) = rest.split_first()?;
-        let (fragment, next) = tail.split_at_checked(usize::from(len))?;
-        if skip == 0 {
-            return Some(fragment);
-        }
-        (rest, skip) = (next, skip - 1);
+    let mut at = 0;
+    while at < len && at < out.len() {
+        out[at] = symbols[at] as u8;
+        at += 1;
     }
+    len
 }
 
 /// The longest piece of text scythe unpacks at once (a message, a help
@@ -111,15 +111,26 @@ pub const ROOM: usize = 256;
 pub fn unpack<'r>(packed: &[u8], room: &'r mut [u8; ROOM]) -> &'r [u8] {
     let mut len = 0;
     for &byte in packed {
-        let plain = [byte];
-        for &byte in fragment(byte).unwrap_or(&plain) {
-            if let Some(slot) = room.get_mut(len) {
+        put(byte, room, &mut len);
+    }
+    room.get(..len).unwrap_or_default()
+}
+
+/// Puts what `byte` stands for into `room` at `len`, as far as it goes.
+fn put(byte: u8, room: &mut [u8; ROOM], len: &mut usize) {
+    // A plain byte is below FIRST, so its index is past the table.
+    match PAIRS.get(usize::from(byte.wrapping_sub(FIRST))) {
+        Some(&[first, second]) => {
+            put(first, room, len);
+            put(second, room, len);
+        }
+        None => {
+            if let Some(slot) = room.get_mut(*len) {
                 *slot = byte;
-                len += 1;
+                *len += 1;
             }
         }
     }
-    room.get(..len).unwrap_or_default()
 }
 
 /// A text packed where it is written: `packed!(b"...")`, or
@@ -141,41 +152,62 @@ macro_rules! packed {
 /// `packed` unpacked, however long, as a string (for tests).
 #[cfg(test)]
 pub fn unpacked(packed: &[u8]) -> String {
-    let text = packed.iter().flat_map(|&byte| fragment(byte).unwrap_or(&[byte]).to_vec());
-    String::from_utf8(text.collect()).expect("scythe's text is ASCII")
+    fn extend(text: &mut Vec<u8>, byte: u8) {
+        match PAIRS.get(usize::from(byte.wrapping_sub(FIRST))) {
+            Some(&[first, second]) => {
+                extend(text, first);
+                extend(text, second);
+            }
+            None => text.push(byte),
+        }
+    }
+    let mut text = Vec::new();
+    packed.iter().for_each(|&byte| extend(&mut text, byte));
+    String::from_utf8(text).expect("scythe's text is ASCII")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn fragments() -> Vec<&'static [u8]> {
-        (0..=u8::MAX - FIRST).map_while(|n| fragment(FIRST + n)).collect()
+    /// How deep pairs may nest, which is how deep [`unpack`] recurses (as
+    /// `tools/pairs.py` chooses them).
+    const MAX_DEPTH: usize = 8;
+
+    /// How deep `byte` nests: 0 for a plain byte.
+    fn depth(byte: u8) -> usize {
+        match PAIRS.get(usize::from(byte.wrapping_sub(FIRST))) {
+            Some(&[first, second]) => 1 + depth(first).max(depth(second)),
+            None => 0,
+        }
     }
 
     #[test]
     fn the_table_is_what_packing_needs() {
-        let fragments = fragments();
-        assert!(!fragments.is_empty() && fragments.len() <= usize::from(u8::MAX - FIRST) + 1);
-        // Every byte of the table is a fragment's length or a fragment's.
-        let total: usize = fragments.iter().map(|f| f.len() + 1).sum();
-        assert_eq!(total, FRAGMENTS.len());
-        for fragment in fragments {
-            assert!(fragment.len() >= 2, "{fragment:?}");
-            // No line ends or NULs (texts are split at those), no tabs
-            // (help lines' heads end at one), nothing that is not ASCII.
-            assert!(fragment.iter().all(|b| (b' '..=b'~').contains(b)), "{fragment:?}");
+        assert!(!PAIRS.is_empty() && PAIRS.len() <= usize::from(u8::MAX - FIRST) + 1);
+        for (n, pair) in PAIRS.iter().enumerate() {
+            for &half in pair {
+                // Only earlier pairs (so unpacking ends), and no line ends
+                // or NULs (texts are split at those), no tabs (help lines'
+                // heads end at one), nothing that is not ASCII.
+                match half.checked_sub(FIRST) {
+                    Some(earlier) => assert!(usize::from(earlier) < n, "{n}: {pair:?}"),
+                    None => assert!((b' '..=b'~').contains(&half), "{n}: {pair:?}"),
+                }
+            }
+            assert!(depth(FIRST + n as u8) <= MAX_DEPTH, "{n}: {pair:?}");
         }
     }
 
     #[test]
     fn packing_round_trips() {
-        let texts: [&[u8]; 5] = [
+        let texts: [&[u8]; 6] = [
             b"",
             b"no COMMAND given",
             b"'%' is not a signal\0'%' is not FROM:TO",
             b" COMMAND COMMAND  COMMAN",
             b"-c, --single-child\tsignal COMMAND alone\n-h\t\tshow this help",
+            b"eeeee thththt",
         ];
         for text in texts {
             for heads in [false, true] {
@@ -185,17 +217,21 @@ mod tests {
             }
         }
         let packed = packed!(b" COMMAND");
-        assert_eq!(packed.len(), 1);
+        assert!(packed.len() < 3, "{packed:?}");
         assert_eq!(unpack(packed!(b"a COMMAND b"), &mut [0; ROOM]), b"a COMMAND b");
         let long = [b'x'; ROOM + 10];
+        assert_eq!(unpack(&long, &mut [0; ROOM]).len(), ROOM);
+        // Cut short inside a pair, too.
+        let long = [packed!(b"COMMAND")[0]; ROOM];
         assert_eq!(unpack(&long, &mut [0; ROOM]).len(), ROOM);
     }
 
     #[test]
     fn heads_stay_plain() {
         let packed = packed!(b"-x COMMAND\t COMMAND\n COMMAND\t COMMAND", true);
-        let plain = packed.iter().filter(|&&b| b < FIRST).count();
-        assert_eq!(packed.len() - plain, 2, "{packed:?}");
         assert!(packed.starts_with(b"-x COMMAND\t"));
+        let second = packed.iter().position(|&b| b == b'\n').unwrap() + 1;
+        assert!(packed[second..].starts_with(b" COMMAND\t"), "{packed:?}");
+        assert!(packed.iter().any(|&b| b >= FIRST), "{packed:?}");
     }
 }
