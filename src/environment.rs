@@ -163,7 +163,7 @@ fn known<'a>(entry: impl Entry<'a>) -> Option<(usize, usize)> {
     // Most likely a name scythe reads. PATH, which nearly every process
     // has, first; then the help lines, where the other names are written.
     let mut index = PATH;
-    for name in FOR_COMMAND {
+    for name in &FOR_COMMAND {
         if sets(entry, name) {
             return Some((index, name.len() + 1));
         }
