@@ -342,8 +342,8 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
             // group, which the kernel lets no job-control signal stop; so
             // that Ctrl-Z and `kill -TSTP` still stop it, they are relayed as
             // SIGSTOP unless the user chose otherwise.
-            for signal in [SIGTSTP, SIGTTIN, SIGTTOU] {
-                config.rewrite.set_default(signal, SIGSTOP);
+            for signal in &[SIGTSTP, SIGTTIN, SIGTTOU] {
+                config.rewrite.set_default(*signal, SIGSTOP);
             }
         }
         Ok(())

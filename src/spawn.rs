@@ -257,8 +257,8 @@ fn join(buffer: &mut [MaybeUninit<u8>], directory: &[u8], name: &[u8]) -> Option
     let mut slots = buffer.iter_mut();
     // Byte by byte, not `copy_from_slice`: its `memcpy`, called through a
     // register, would cost the binary a global offset table and a segment.
-    for part in [directory, slash, name, b"\0"] {
-        for &byte in part {
+    for part in &[directory, slash, name, b"\0"] {
+        for &byte in *part {
             slots.next()?.write(byte);
         }
     }
