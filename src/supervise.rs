@@ -208,7 +208,9 @@ impl<'c> Rest<'c> {
         if self.config.target == Target::Group && !self.group_gone {
             self.group_gone = signal_group(self.main, signal) == Err(Errno::SRCH);
         }
-        // A list of decimal pids, separated by spaces.
+        // A list of decimal pids, separated by spaces. (Wrapping, not
+        // saturating: the kernel writes pids below 2^22, and whatever a
+        // number came to, it is signalled only if it is scythe's child.)
         let mut pid: i32 = 0;
         let to_child = |pid: i32| {
             let Some(child) = Pid::from_raw(pid) else { return };
@@ -221,7 +223,7 @@ impl<'c> Rest<'c> {
         sys::read_file(c"/proc/thread-self/children", &mut |chunk| {
             for &byte in chunk {
                 if byte.is_ascii_digit() {
-                    pid = pid.saturating_mul(10).saturating_add(i32::from(byte - b'0'));
+                    pid = pid.wrapping_mul(10).wrapping_add(i32::from(byte - b'0'));
                 } else {
                     to_child(core::mem::take(&mut pid));
                 }
