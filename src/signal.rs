@@ -49,17 +49,18 @@ pub fn parse_number(text: &[u8], max: u32) -> Option<u32> {
     if text.is_empty() {
         return None;
     }
-    let mut value: u32 = 0;
+    // In 64 bits, which hold ten times `max` and a digit more.
+    let mut value: u64 = 0;
     for &byte in text {
         if !byte.is_ascii_digit() {
             return None;
         }
-        value = value.checked_mul(10)?.checked_add(u32::from(byte - b'0'))?;
-        if value > max {
+        value = value * 10 + u64::from(byte - b'0');
+        if value > u64::from(max) {
             return None;
         }
     }
-    Some(value)
+    Some(value as u32)
 }
 
 /// Parses a signal given as a number (`15`, and `0` for "no signal") or a
