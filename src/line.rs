@@ -60,7 +60,7 @@ impl Line {
     /// short, with `...`, so that the rest of the message is never lost.
     pub fn fill(&mut self, template: &[u8], value: &[u8], numbers: &[u32]) -> &mut Line {
         let mut numbers = numbers.iter();
-        for byte in words::unpack(template, &mut [0; words::ROOM]) {
+        for byte in words::unpack(template, &mut words::room()) {
             match byte {
                 b'%' => match value.get(..SHOWN - 3).filter(|_| value.len() > SHOWN) {
                     Some(start) => self.bytes(start).bytes(b"..."),

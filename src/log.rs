@@ -65,7 +65,7 @@ pub fn line(line: &mut Line) {
 
 /// Writes `text`, packed (see `scythe::words`), to `stream`, unpacked.
 pub fn write_packed(stream: Stream, text: &[u8]) {
-    write(stream, words::unpack(text, &mut [0; words::ROOM]));
+    write(stream, words::unpack(text, &mut words::room()));
 }
 
 /// Writes `bytes` to `stream`, as much as it takes.

@@ -8,6 +8,8 @@
 //! `packed!(b"...")` packs a text where it is written; [`unpack`] gives it
 //! back, a message or a help line at a time, for `Line::fill` and the help.
 
+use core::mem::MaybeUninit;
+
 /// The pairs; byte `0x80 + n` stands for the `n`-th, which holds only
 /// bytes below it. The packer takes them in this order, each wherever it
 /// is used, left to right. Written by `tools/pairs.py` from the texts in
@@ -106,18 +108,28 @@ const fn pack_into(text: &[u8], plain_heads: bool, out: &mut [u8]) -> usize {
 /// line); a longer one is cut short there.
 pub const ROOM: usize = 256;
 
+/// Room to unpack a text into, as [`unpack`] takes it: it writes every
+/// byte it hands back, so the room need not be cleared first.
+pub type Room = [MaybeUninit<u8>; ROOM];
+
+/// Room for [`unpack`].
+pub const fn room() -> Room {
+    [MaybeUninit::uninit(); ROOM]
+}
+
 /// Unpacks `packed` into `room`, as far as it goes; returns what it holds.
 #[inline(never)]
-pub fn unpack<'r>(packed: &[u8], room: &'r mut [u8; ROOM]) -> &'r [u8] {
+pub fn unpack<'r>(packed: &[u8], room: &'r mut Room) -> &'r [u8] {
     let mut len = 0;
     for &byte in packed {
         put(byte, room, &mut len);
     }
-    room.get(..len).unwrap_or_default()
+    // SAFETY: `put` wrote the first `len` bytes, and `len` stays within.
+    unsafe { core::slice::from_raw_parts(room.as_ptr().cast(), len) }
 }
 
 /// Puts what `byte` stands for into `room` at `len`, as far as it goes.
-fn put(byte: u8, room: &mut [u8; ROOM], len: &mut usize) {
+fn put(byte: u8, room: &mut Room, len: &mut usize) {
     // A plain byte is below FIRST, so its index is past the table.
     match PAIRS.get(usize::from(byte.wrapping_sub(FIRST))) {
         Some(&[first, second]) => {
@@ -126,7 +138,7 @@ fn put(byte: u8, room: &mut [u8; ROOM], len: &mut usize) {
         }
         None => {
             if let Some(slot) = room.get_mut(*len) {
-                *slot = byte;
+                slot.write(byte);
                 *len += 1;
             }
         }
@@ -218,12 +230,12 @@ mod tests {
         }
         let packed = packed!(b" COMMAND");
         assert!(packed.len() < 3, "{packed:?}");
-        assert_eq!(unpack(packed!(b"a COMMAND b"), &mut [0; ROOM]), b"a COMMAND b");
+        assert_eq!(unpack(packed!(b"a COMMAND b"), &mut room()), b"a COMMAND b");
         let long = [b'x'; ROOM + 10];
-        assert_eq!(unpack(&long, &mut [0; ROOM]).len(), ROOM);
+        assert_eq!(unpack(&long, &mut room()).len(), ROOM);
         // Cut short inside a pair, too.
         let long = [packed!(b"COMMAND")[0]; ROOM];
-        assert_eq!(unpack(&long, &mut [0; ROOM]).len(), ROOM);
+        assert_eq!(unpack(&long, &mut room()).len(), ROOM);
     }
 
     #[test]
