@@ -269,14 +269,18 @@ pub fn read_file(path: &CStr, each: &mut dyn FnMut(&[u8])) -> bool {
     let opened =
         unsafe { syscall(__NR_openat, [AT_FDCWD as usize, path.as_ptr() as usize, flags, 0, 0]) };
     let Ok(fd) = check(opened) else { return false };
-    let mut buffer = [0u8; 512];
+    // (Not cleared first: only what the kernel wrote is handed over.)
+    let mut buffer = [MaybeUninit::<u8>::uninit(); 512];
     loop {
         // SAFETY: the kernel writes at most the buffer's length into it.
         let read =
             unsafe { syscall(__NR_read, [fd, buffer.as_mut_ptr() as usize, buffer.len(), 0, 0]) };
         match check(read) {
             Ok(0) => break,
-            Ok(count) => each(buffer.get(..count).unwrap_or_default()),
+            // SAFETY: the kernel wrote `count` bytes, at most the length.
+            Ok(count) => {
+                each(unsafe { core::slice::from_raw_parts(buffer.as_ptr().cast(), count) })
+            }
             Err(Errno::INTR) => {}
             Err(_) => break,
         }
