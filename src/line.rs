@@ -21,9 +21,12 @@ impl Line {
     /// A line that starts with `scythe: `.
     #[inline(never)]
     pub fn new() -> Line {
-        let mut line = Line::empty();
-        line.text("scythe: ");
-        line
+        const PREFIX: &[u8; 8] = b"scythe: ";
+        let mut buf = [0; CAPACITY];
+        if let Some(start) = buf.first_chunk_mut() {
+            *start = *PREFIX;
+        }
+        Line { buf, len: PREFIX.len(), cut: false }
     }
 
     pub const fn empty() -> Line {
