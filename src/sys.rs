@@ -3,8 +3,9 @@
 //! rustix keeps `sigprocmask`, `sigtimedwait`, `sigaction`, `fork`, `execve`
 //! and `exit_group` in a module meant for C-library implementations, hidden
 //! on purpose and renamed between releases, so scythe makes those few calls
-//! itself: one `syscall` function per architecture below, typed with
-//! linux-raw-sys's numbers and structs. Everything else goes through rustix.
+//! itself: through [`syscall`], one block of instructions per architecture
+//! below, typed with linux-raw-sys's numbers and structs. Everything else
+//! goes through rustix.
 
 use core::ffi::CStr;
 use core::mem::MaybeUninit;
@@ -41,7 +42,7 @@ pub fn set_signal_mask(mask: SigSet) -> SigSet {
     unsafe {
         syscall(
             __NR_rt_sigprocmask,
-            [SIG_SETMASK as usize, &raw const new as usize, &raw mut old as usize, SIGSET_SIZE, 0],
+            [SIG_SETMASK as usize, &raw const new as usize, &raw mut old as usize, SIGSET_SIZE],
         );
     }
     SigSet::from_bits(old)
@@ -59,7 +60,7 @@ pub fn take_signal(set: SigSet, timeout_ms: Option<u32>) -> Result<u8, Errno> {
             // SAFETY: `bits` is a live sigset of the size given, the siginfo
             // pointer may be null, and `timeout` is null or a live timespec of
             // the layout `number` takes.
-            unsafe { syscall(number, [&raw const bits as usize, 0, timeout, SIGSET_SIZE, 0]) }
+            unsafe { syscall(number, [&raw const bits as usize, 0, timeout, SIGSET_SIZE]) }
         },
         timeout.as_mut(),
     );
@@ -75,7 +76,7 @@ pub fn now_ms() -> u64 {
             // SAFETY: `now` is a live timespec of the layout `number` takes;
             // CLOCK_MONOTONIC always exists, so the call cannot fail but for
             // being refused, when the other call is made.
-            unsafe { syscall(number, [CLOCK_MONOTONIC as usize, now, 0, 0, 0]) }
+            unsafe { syscall(number, [CLOCK_MONOTONIC as usize, now]) }
         },
         Some(&mut now),
     );
@@ -167,7 +168,7 @@ fn sigaction(signal: u8, handler: usize) -> Result<usize, Errno> {
     let result = unsafe {
         syscall(
             __NR_rt_sigaction,
-            [usize::from(signal), new.as_ptr() as usize, old.as_mut_ptr() as usize, SIGSET_SIZE, 0],
+            [usize::from(signal), new.as_ptr() as usize, old.as_mut_ptr() as usize, SIGSET_SIZE],
         )
     };
     check(result)?;
@@ -193,8 +194,7 @@ pub fn fork() -> Result<Option<Pid>, Errno> {
 /// arrays of NUL-terminated strings.
 pub unsafe fn execve(path: *const u8, argv: *const *const u8, envp: *const *const u8) -> Errno {
     // SAFETY: the caller vouches for the three pointers.
-    let result =
-        unsafe { syscall(__NR_execve, [path as usize, argv as usize, envp as usize, 0, 0]) };
+    let result = unsafe { syscall(__NR_execve, [path as usize, argv as usize, envp as usize]) };
     check(result).err().unwrap_or(Errno::INVAL)
 }
 
@@ -203,14 +203,14 @@ pub unsafe fn execve(path: *const u8, argv: *const *const u8, envp: *const *cons
 /// be -1.)
 pub fn kill_everyone(signal: u8) -> Result<(), Errno> {
     // SAFETY: kill takes no pointers.
-    check(unsafe { syscall(__NR_kill, [usize::MAX, usize::from(signal), 0, 0, 0]) }).map(drop)
+    check(unsafe { syscall(__NR_kill, [usize::MAX, usize::from(signal)]) }).map(drop)
 }
 
 /// Ends the process (every thread of it, though scythe has only one).
 pub fn exit(code: u8) -> ! {
     // SAFETY: exit_group takes no pointers and does not return.
     unsafe {
-        syscall(__NR_exit_group, [usize::from(code), 0, 0, 0, 0]);
+        syscall(__NR_exit_group, [usize::from(code)]);
         // SAFETY: exit_group cannot fail, so it never returns here.
         core::hint::unreachable_unchecked()
     }
@@ -221,14 +221,14 @@ pub fn exit(code: u8) -> ! {
 /// starts scythe. (rustix's `getpgrp` assumes a nonzero id.)
 pub fn process_group() -> i32 {
     // SAFETY: getpgid takes no pointers and cannot fail for the caller itself.
-    unsafe { syscall(__NR_getpgid, [0; 5]) as i32 }
+    unsafe { syscall(__NR_getpgid, [0]) as i32 }
 }
 
 /// This process's session id, numbered as [`process_group`] numbers groups
 /// (so 0 when the session began outside scythe's PID namespace).
 pub fn session() -> i32 {
     // SAFETY: getsid takes no pointers and cannot fail for the caller itself.
-    unsafe { syscall(__NR_getsid, [0; 5]) as i32 }
+    unsafe { syscall(__NR_getsid, [0]) as i32 }
 }
 
 /// `ioctl(fd, TIOCNOTTY)`: gives up the controlling terminal open on `fd`.
@@ -267,14 +267,13 @@ pub fn read_file(path: &CStr, each: &mut dyn FnMut(&[u8])) -> bool {
     let flags = (O_RDONLY | O_CLOEXEC) as usize;
     // SAFETY: `path` is NUL-terminated; AT_FDCWD is the kernel's own value.
     let opened =
-        unsafe { syscall(__NR_openat, [AT_FDCWD as usize, path.as_ptr() as usize, flags, 0, 0]) };
+        unsafe { syscall(__NR_openat, [AT_FDCWD as usize, path.as_ptr() as usize, flags]) };
     let Ok(fd) = check(opened) else { return false };
     // (Not cleared first: only what the kernel wrote is handed over.)
     let mut buffer = [MaybeUninit::<u8>::uninit(); 512];
     loop {
         // SAFETY: the kernel writes at most the buffer's length into it.
-        let read =
-            unsafe { syscall(__NR_read, [fd, buffer.as_mut_ptr() as usize, buffer.len(), 0, 0]) };
+        let read = unsafe { syscall(__NR_read, [fd, buffer.as_mut_ptr() as usize, buffer.len()]) };
         match check(read) {
             Ok(0) => break,
             // SAFETY: the kernel wrote `count` bytes, at most the length.
@@ -286,7 +285,7 @@ pub fn read_file(path: &CStr, each: &mut dyn FnMut(&[u8])) -> bool {
         }
     }
     // SAFETY: closing the descriptor opened above.
-    unsafe { syscall(__NR_close, [fd, 0, 0, 0, 0]) };
+    unsafe { syscall(__NR_close, [fd]) };
     true
 }
 
@@ -299,11 +298,11 @@ pub fn read_file(path: &CStr, each: &mut dyn FnMut(&[u8])) -> bool {
 pub fn close_above_stderr() {
     // SAFETY: close_range takes no pointers, and scythe uses no descriptor
     // above 2 once COMMAND runs.
-    let closed = unsafe { syscall(__NR_close_range, [3, u32::MAX as usize, 0, 0, 0]) };
+    let closed = unsafe { syscall(__NR_close_range, [3, u32::MAX as usize, 0]) };
     if check(closed).is_err() {
         for fd in 3..CLOSE_ONE_BY_ONE {
             // SAFETY: as above.
-            unsafe { syscall(__NR_close, [fd, 0, 0, 0, 0]) };
+            unsafe { syscall(__NR_close, [fd]) };
         }
     }
 }
@@ -335,25 +334,55 @@ fn check(result: isize) -> Result<usize, Errno> {
     }
 }
 
+/// The system call `number` with `args`, as many as it takes (at most 5).
+/// The registers of the others are left as they are, since the kernel reads
+/// only those of the arguments a call has: each architecture's `raw` below
+/// has a block for 1, 3 and 5 arguments, and a call takes the smallest that
+/// holds its own, the extra ones zero. (Setting every register for every
+/// call cost each build 12 to 112 bytes.)
+///
+/// # Safety
+/// The arguments must be what the call takes (pointers to live memory of
+/// the layout it reads or writes).
+unsafe fn syscall<const N: usize>(number: u32, args: [usize; N]) -> isize {
+    const { assert!(N <= 5, "a system call takes at most 5 arguments here") };
+    let arg = |at: usize| args.get(at).copied().unwrap_or(0);
+    // SAFETY: the caller vouches for the arguments of this system call.
+    unsafe { raw(number as usize, N, [arg(0), arg(1), arg(2), arg(3), arg(4)]) }
+}
+
 /// x86_64: number in `rax`, arguments in `rdi rsi rdx r10 r8`; the kernel
 /// clobbers `rcx` and `r11` (System V psABI, appendix A.2).
 #[cfg(target_arch = "x86_64")]
-unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
+#[inline(always)]
+unsafe fn raw(number: usize, count: usize, [a0, a1, a2, a3, a4]: [usize; 5]) -> isize {
+    use core::arch::asm;
     let result;
     // SAFETY: the caller vouches for the arguments of this system call.
     unsafe {
-        core::arch::asm!(
-            "syscall",
-            inlateout("rax") number as isize => result,
-            in("rdi") args[0],
-            in("rsi") args[1],
-            in("rdx") args[2],
-            in("r10") args[3],
-            in("r8") args[4],
-            lateout("rcx") _,
-            lateout("r11") _,
-            options(nostack, preserves_flags),
-        );
+        match count {
+            0 | 1 => asm!(
+                "syscall",
+                inlateout("rax") number as isize => result,
+                in("rdi") a0,
+                lateout("rcx") _, lateout("r11") _,
+                options(nostack, preserves_flags),
+            ),
+            2 | 3 => asm!(
+                "syscall",
+                inlateout("rax") number as isize => result,
+                in("rdi") a0, in("rsi") a1, in("rdx") a2,
+                lateout("rcx") _, lateout("r11") _,
+                options(nostack, preserves_flags),
+            ),
+            _ => asm!(
+                "syscall",
+                inlateout("rax") number as isize => result,
+                in("rdi") a0, in("rsi") a1, in("rdx") a2, in("r10") a3, in("r8") a4,
+                lateout("rcx") _, lateout("r11") _,
+                options(nostack, preserves_flags),
+            ),
+        }
     }
     result
 }
@@ -361,20 +390,34 @@ unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
 /// aarch64: number in `x8`, arguments in `x0`-`x4`, result in `x0`; `svc 0`
 /// (Linux arm64 syscall ABI).
 #[cfg(target_arch = "aarch64")]
-unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
+#[inline(always)]
+unsafe fn raw(number: usize, count: usize, [a0, a1, a2, a3, a4]: [usize; 5]) -> isize {
+    use core::arch::asm;
     let result;
     // SAFETY: the caller vouches for the arguments of this system call.
     unsafe {
-        core::arch::asm!(
-            "svc 0",
-            in("x8") number as usize,
-            inlateout("x0") args[0] as isize => result,
-            in("x1") args[1],
-            in("x2") args[2],
-            in("x3") args[3],
-            in("x4") args[4],
-            options(nostack, preserves_flags),
-        );
+        match count {
+            0 | 1 => asm!(
+                "svc 0",
+                in("x8") number,
+                inlateout("x0") a0 as isize => result,
+                options(nostack, preserves_flags),
+            ),
+            2 | 3 => asm!(
+                "svc 0",
+                in("x8") number,
+                inlateout("x0") a0 as isize => result,
+                in("x1") a1, in("x2") a2,
+                options(nostack, preserves_flags),
+            ),
+            _ => asm!(
+                "svc 0",
+                in("x8") number,
+                inlateout("x0") a0 as isize => result,
+                in("x1") a1, in("x2") a2, in("x3") a3, in("x4") a4,
+                options(nostack, preserves_flags),
+            ),
+        }
     }
     result
 }
@@ -384,25 +427,38 @@ unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
 /// the frame pointer and cannot be named as an operand: it is saved and
 /// restored around the call (as rustix does).
 #[cfg(target_arch = "arm")]
-unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
+#[inline(always)]
+unsafe fn raw(number: usize, count: usize, [a0, a1, a2, a3, a4]: [usize; 5]) -> isize {
+    use core::arch::asm;
     let result;
     // SAFETY: the caller vouches for the arguments of this system call; r7
-    // is restored before the block ends.
+    // is restored before each block ends.
     unsafe {
-        core::arch::asm!(
-            "mov {saved}, r7",
-            "mov r7, {number}",
-            "svc 0",
-            "mov r7, {saved}",
-            number = in(reg) number as usize,
-            saved = out(reg) _,
-            inlateout("r0") args[0] as isize => result,
-            in("r1") args[1],
-            in("r2") args[2],
-            in("r3") args[3],
-            in("r4") args[4],
-            options(nostack, preserves_flags),
-        );
+        match count {
+            0 | 1 => asm!(
+                "mov {saved}, r7", "mov r7, {number}", "svc 0", "mov r7, {saved}",
+                number = in(reg) number,
+                saved = out(reg) _,
+                inlateout("r0") a0 as isize => result,
+                options(nostack, preserves_flags),
+            ),
+            2 | 3 => asm!(
+                "mov {saved}, r7", "mov r7, {number}", "svc 0", "mov r7, {saved}",
+                number = in(reg) number,
+                saved = out(reg) _,
+                inlateout("r0") a0 as isize => result,
+                in("r1") a1, in("r2") a2,
+                options(nostack, preserves_flags),
+            ),
+            _ => asm!(
+                "mov {saved}, r7", "mov r7, {number}", "svc 0", "mov r7, {saved}",
+                number = in(reg) number,
+                saved = out(reg) _,
+                inlateout("r0") a0 as isize => result,
+                in("r1") a1, in("r2") a2, in("r3") a3, in("r4") a4,
+                options(nostack, preserves_flags),
+            ),
+        }
     }
     result
 }
@@ -410,20 +466,34 @@ unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
 /// riscv64: number in `a7`, arguments in `a0`-`a4`, result in `a0`;
 /// `ecall` (RISC-V Linux syscall ABI).
 #[cfg(target_arch = "riscv64")]
-unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
+#[inline(always)]
+unsafe fn raw(number: usize, count: usize, [a0, a1, a2, a3, a4]: [usize; 5]) -> isize {
+    use core::arch::asm;
     let result;
     // SAFETY: the caller vouches for the arguments of this system call.
     unsafe {
-        core::arch::asm!(
-            "ecall",
-            in("a7") number as usize,
-            inlateout("a0") args[0] as isize => result,
-            in("a1") args[1],
-            in("a2") args[2],
-            in("a3") args[3],
-            in("a4") args[4],
-            options(nostack, preserves_flags),
-        );
+        match count {
+            0 | 1 => asm!(
+                "ecall",
+                in("a7") number,
+                inlateout("a0") a0 as isize => result,
+                options(nostack, preserves_flags),
+            ),
+            2 | 3 => asm!(
+                "ecall",
+                in("a7") number,
+                inlateout("a0") a0 as isize => result,
+                in("a1") a1, in("a2") a2,
+                options(nostack, preserves_flags),
+            ),
+            _ => asm!(
+                "ecall",
+                in("a7") number,
+                inlateout("a0") a0 as isize => result,
+                in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4,
+                options(nostack, preserves_flags),
+            ),
+        }
     }
     result
 }
@@ -432,23 +502,34 @@ unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
 /// LLVM keeps `esi` for itself, so the fourth argument is swapped in and
 /// out around the call (as rustix does).
 #[cfg(target_arch = "x86")]
-unsafe fn syscall(number: u32, args: [usize; 5]) -> isize {
+#[inline(always)]
+unsafe fn raw(number: usize, count: usize, [a0, a1, a2, a3, a4]: [usize; 5]) -> isize {
+    use core::arch::asm;
     let result;
     // SAFETY: the caller vouches for the arguments of this system call;
     // esi is restored before the block ends.
     unsafe {
-        core::arch::asm!(
-            "xchg esi, {a3}",
-            "int 0x80",
-            "xchg esi, {a3}",
-            a3 = in(reg) args[3],
-            inlateout("eax") number as isize => result,
-            in("ebx") args[0],
-            in("ecx") args[1],
-            in("edx") args[2],
-            in("edi") args[4],
-            options(nostack, preserves_flags),
-        );
+        match count {
+            0 | 1 => asm!(
+                "int 0x80",
+                inlateout("eax") number as isize => result,
+                in("ebx") a0,
+                options(nostack, preserves_flags),
+            ),
+            2 | 3 => asm!(
+                "int 0x80",
+                inlateout("eax") number as isize => result,
+                in("ebx") a0, in("ecx") a1, in("edx") a2,
+                options(nostack, preserves_flags),
+            ),
+            _ => asm!(
+                "xchg esi, {a3}", "int 0x80", "xchg esi, {a3}",
+                a3 = in(reg) a3,
+                inlateout("eax") number as isize => result,
+                in("ebx") a0, in("ecx") a1, in("edx") a2, in("edi") a4,
+                options(nostack, preserves_flags),
+            ),
+        }
     }
     result
 }
