@@ -66,17 +66,18 @@ impl SpecRules {
 }
 
 /// What is wrong with a `FROM:TO` rewrite spec; each error comes with the
-/// part of the spec at fault.
+/// part of the spec at fault. (In the order of the parser's problems they
+/// become, which lets the compiler map one to the other by adding.)
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SpecError {
     /// No `:` between the two signals.
     NoColon,
-    /// Not a signal name or number.
-    NotASignal,
     /// A signal, but above the highest accepted (or 0 as FROM).
     OutOfRange,
     /// FROM is a signal scythe never relays.
     NeverRelayed,
+    /// Not a signal name or number.
+    NotASignal,
 }
 
 /// Parses `FROM:TO`, with FROM and TO as numbers or names (`TERM`, `SIGTERM`,
