@@ -387,40 +387,55 @@ unsafe fn raw(number: usize, count: usize, [a0, a1, a2, a3, a4]: [usize; 5]) -> 
     result
 }
 
-/// aarch64: number in `x8`, arguments in `x0`-`x4`, result in `x0`; `svc 0`
-/// (Linux arm64 syscall ABI).
-#[cfg(target_arch = "aarch64")]
-#[inline(always)]
-unsafe fn raw(number: usize, count: usize, [a0, a1, a2, a3, a4]: [usize; 5]) -> isize {
-    use core::arch::asm;
-    let result;
-    // SAFETY: the caller vouches for the arguments of this system call.
-    unsafe {
-        match count {
-            0 | 1 => asm!(
-                "svc 0",
-                in("x8") number,
-                inlateout("x0") a0 as isize => result,
-                options(nostack, preserves_flags),
-            ),
-            2 | 3 => asm!(
-                "svc 0",
-                in("x8") number,
-                inlateout("x0") a0 as isize => result,
-                in("x1") a1, in("x2") a2,
-                options(nostack, preserves_flags),
-            ),
-            _ => asm!(
-                "svc 0",
-                in("x8") number,
-                inlateout("x0") a0 as isize => result,
-                in("x1") a1, in("x2") a2, in("x3") a3, in("x4") a4,
-                options(nostack, preserves_flags),
-            ),
+/// `raw` for the architectures that take the number in a register of its
+/// own and return the result in the first argument's: `$instruction` with
+/// the number in `$number` and the arguments in `$args`.
+#[cfg(any(target_arch = "aarch64", target_arch = "riscv64"))]
+macro_rules! raw_in_registers {
+    ($instruction:literal, $number:tt, [$r0:tt, $r1:tt, $r2:tt, $r3:tt, $r4:tt]) => {
+        #[inline(always)]
+        unsafe fn raw(number: usize, count: usize, [a0, a1, a2, a3, a4]: [usize; 5]) -> isize {
+            use core::arch::asm;
+            let result;
+            // SAFETY: the caller vouches for the arguments of this system call.
+            unsafe {
+                match count {
+                    0 | 1 => asm!(
+                        $instruction,
+                        in($number) number,
+                        inlateout($r0) a0 as isize => result,
+                        options(nostack, preserves_flags),
+                    ),
+                    2 | 3 => asm!(
+                        $instruction,
+                        in($number) number,
+                        inlateout($r0) a0 as isize => result,
+                        in($r1) a1, in($r2) a2,
+                        options(nostack, preserves_flags),
+                    ),
+                    _ => asm!(
+                        $instruction,
+                        in($number) number,
+                        inlateout($r0) a0 as isize => result,
+                        in($r1) a1, in($r2) a2, in($r3) a3, in($r4) a4,
+                        options(nostack, preserves_flags),
+                    ),
+                }
+            }
+            result
         }
-    }
-    result
+    };
 }
+
+// aarch64: number in `x8`, arguments in `x0`-`x4`, result in `x0`; `svc 0`
+// (Linux arm64 syscall ABI).
+#[cfg(target_arch = "aarch64")]
+raw_in_registers!("svc 0", "x8", ["x0", "x1", "x2", "x3", "x4"]);
+
+// riscv64: number in `a7`, arguments in `a0`-`a4`, result in `a0`; `ecall`
+// (RISC-V Linux syscall ABI).
+#[cfg(target_arch = "riscv64")]
+raw_in_registers!("ecall", "a7", ["a0", "a1", "a2", "a3", "a4"]);
 
 /// 32-bit Arm, EABI: number in `r7`, arguments in `r0`-`r4`, result in
 /// `r0`; `svc 0` (Linux arm EABI). scythe builds in Thumb mode, where r7 is
@@ -456,41 +471,6 @@ unsafe fn raw(number: usize, count: usize, [a0, a1, a2, a3, a4]: [usize; 5]) -> 
                 saved = out(reg) _,
                 inlateout("r0") a0 as isize => result,
                 in("r1") a1, in("r2") a2, in("r3") a3, in("r4") a4,
-                options(nostack, preserves_flags),
-            ),
-        }
-    }
-    result
-}
-
-/// riscv64: number in `a7`, arguments in `a0`-`a4`, result in `a0`;
-/// `ecall` (RISC-V Linux syscall ABI).
-#[cfg(target_arch = "riscv64")]
-#[inline(always)]
-unsafe fn raw(number: usize, count: usize, [a0, a1, a2, a3, a4]: [usize; 5]) -> isize {
-    use core::arch::asm;
-    let result;
-    // SAFETY: the caller vouches for the arguments of this system call.
-    unsafe {
-        match count {
-            0 | 1 => asm!(
-                "ecall",
-                in("a7") number,
-                inlateout("a0") a0 as isize => result,
-                options(nostack, preserves_flags),
-            ),
-            2 | 3 => asm!(
-                "ecall",
-                in("a7") number,
-                inlateout("a0") a0 as isize => result,
-                in("a1") a1, in("a2") a2,
-                options(nostack, preserves_flags),
-            ),
-            _ => asm!(
-                "ecall",
-                in("a7") number,
-                inlateout("a0") a0 as isize => result,
-                in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4,
                 options(nostack, preserves_flags),
             ),
         }
