@@ -1,9 +1,9 @@
 //! scythe's own words, packed at compile time: in a packed text, a byte from
-//! 0x80 up stands for a pair of [`PAIRS`] (`th`, ` C` and `OM`, ...), whose
-//! halves are bytes or pairs again. scythe's text is ASCII, so those bytes
-//! are free; the text is a sixth of its binary, and packed it takes a third
-//! less room. What users pass (values, names, commands) is never
-//! packed, and never unpacked.
+//! 0x80 up stands for a pair of [`PAIRS`] (`th`, `s `, ...), whose halves
+//! are bytes or pairs again. scythe's text is ASCII, so those bytes are
+//! free; packed, the text takes a third less room, and still an eighth of
+//! the binary. What users pass (values, names, commands) is never packed,
+//! and never unpacked.
 //!
 //! `packed!(b"...")` packs a text where it is written; [`unpack`] gives it
 //! back, a message or a help line at a time, for `Line::fill` and the help.
