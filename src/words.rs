@@ -246,4 +246,31 @@ mod tests {
         assert!(packed[second..].starts_with(b" COMMAND\t"), "{packed:?}");
         assert!(packed.iter().any(|&b| b >= FIRST), "{packed:?}");
     }
+
+    proptest::proptest! {
+        /// Any text round-trips, and with `plain_heads` each line keeps its
+        /// head: texts made mostly of the letters the pairs hold, so that
+        /// the pairs are used, nested, and cut short at line ends and tabs.
+        #[test]
+        fn any_text_packs_and_unpacks_as_it_was(
+            text in proptest::collection::vec(
+                proptest::prop_oneof![
+                    4 => proptest::sample::select(b"ethsoanri CMOD-:'%#$".to_vec()),
+                    1 => 0u8..FIRST,
+                ],
+                0..400,
+            ),
+            heads: bool,
+        ) {
+            let mut packed = vec![0; packed_len(&text, heads)];
+            pack_into(&text, heads, &mut packed);
+            proptest::prop_assert_eq!(unpacked(&packed).into_bytes(), text.clone());
+            if heads {
+                for (line, packed_line) in text.split(|&b| b == b'\n').zip(packed.split(|&b| b == b'\n')) {
+                    let head = line.iter().position(|&b| b == b'\t').map_or(line, |tab| &line[..=tab]);
+                    proptest::prop_assert!(packed_line.starts_with(head));
+                }
+            }
+        }
+    }
 }
