@@ -182,8 +182,7 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
         let culprit = arg.get(..name.len() + 2).unwrap_or(arg);
         let opt = self.find_long(name).map_err(|problem| self.blame(problem, culprit))?;
         let value = match (opt.action.takes_value(), inline_value) {
-            (true, Some(value)) => value,
-            (true, None) => self.take_value(culprit)?,
+            (true, given) => self.take_value(given, culprit)?,
             (false, Some(_)) => return Err(self.blame(Problem::UnexpectedValue, culprit)),
             (false, None) => b"",
         };
@@ -209,10 +208,8 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
                 return Err(self.blame(Problem::UnknownOption, culprit));
             };
             if opt.action.takes_value() {
-                let value = match shorts.get(at + 1..).unwrap_or_default() {
-                    [] => self.take_value(culprit)?,
-                    rest => rest,
-                };
+                let given = shorts.get(at + 1..).filter(|rest| !rest.is_empty());
+                let value = self.take_value(given, culprit)?;
                 return self.apply(opt.action, value);
             }
             if let Some(answer) = self.apply(opt.action, b"")? {
@@ -222,7 +219,16 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
         Ok(None)
     }
 
-    fn take_value(&mut self, culprit: &'a [u8]) -> Result<&'a [u8], Problem> {
+    /// The value of the option `culprit` names: `given` with it
+    /// (`--grace=5s`, `-t5s`), or else the next argument.
+    fn take_value(
+        &mut self,
+        given: Option<&'a [u8]>,
+        culprit: &'a [u8],
+    ) -> Result<&'a [u8], Problem> {
+        if let Some(value) = given {
+            return Ok(value);
+        }
         let Some(value) = self.args.get(self.next) else {
             return Err(self.blame(Problem::MissingValue, culprit));
         };
