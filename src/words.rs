@@ -128,11 +128,16 @@ pub fn unpack<'r>(packed: &[u8], room: &'r mut Room) -> &'r [u8] {
     unsafe { core::slice::from_raw_parts(room.as_ptr().cast(), len) }
 }
 
+/// The pair `byte` stands for; `None` for a plain byte, which is below
+/// FIRST, so that its index is past the table.
+fn pair(byte: u8) -> Option<[u8; 2]> {
+    PAIRS.get(usize::from(byte.wrapping_sub(FIRST))).copied()
+}
+
 /// Puts what `byte` stands for into `room` at `len`, as far as it goes.
 fn put(byte: u8, room: &mut Room, len: &mut usize) {
-    // A plain byte is below FIRST, so its index is past the table.
-    match PAIRS.get(usize::from(byte.wrapping_sub(FIRST))) {
-        Some(&[first, second]) => {
+    match pair(byte) {
+        Some([first, second]) => {
             put(first, room, len);
             put(second, room, len);
         }
@@ -165,8 +170,8 @@ macro_rules! packed {
 #[cfg(test)]
 pub fn unpacked(packed: &[u8]) -> String {
     fn extend(text: &mut Vec<u8>, byte: u8) {
-        match PAIRS.get(usize::from(byte.wrapping_sub(FIRST))) {
-            Some(&[first, second]) => {
+        match pair(byte) {
+            Some([first, second]) => {
                 extend(text, first);
                 extend(text, second);
             }
@@ -188,8 +193,8 @@ mod tests {
 
     /// How deep `byte` nests: 0 for a plain byte.
     fn depth(byte: u8) -> usize {
-        match PAIRS.get(usize::from(byte.wrapping_sub(FIRST))) {
-            Some(&[first, second]) => 1 + depth(first).max(depth(second)),
+        match pair(byte) {
+            Some([first, second]) => 1 + depth(first).max(depth(second)),
             None => 0,
         }
     }
