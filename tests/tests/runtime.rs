@@ -226,6 +226,13 @@ fn crun_runs_a_bundle_with_scythe_first_and_kill_term_stops_it() {
         .arg(&id)
         .spawn();
     run.expect_line("ready");
+    // The container can print before `crun run` has written its state,
+    // which `crun kill` reads (seen once, with the podman tests running).
+    let running = || {
+        let state = Command::new("crun").args(["state", &id]).output().unwrap();
+        String::from_utf8_lossy(&state.stdout).contains("\"running\"")
+    };
+    wait_until(running, &format!("crun state {id}: running"));
     let killed = Command::new("crun").args(["kill", &id, "TERM"]).output().unwrap();
     assert!(killed.status.success(), "{killed:?}");
     run.expect_line("got TERM");
