@@ -529,8 +529,25 @@ pub fn status_field(pid: i32, field: &str) -> String {
 
 /// `pid`'s context switches so far, voluntary and not: unchanged over a
 /// window means it never woke up.
-pub fn switches(pid: i32) -> [String; 2] {
+fn switches(pid: i32) -> [String; 2] {
     ["voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"].map(|f| status_field(pid, f))
+}
+
+/// True while `pid` is blocked in `rt_sigtimedwait`, where scythe idles.
+fn waiting_for_signals(pid: i32) -> bool {
+    let syscall = std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap_or_default();
+    syscall.split(' ').next() == Some(&libc::SYS_rt_sigtimedwait.to_string())
+}
+
+/// Asserts that scythe (`pid`), once it waits for signals, is not woken
+/// over `window`. The child's "ready" can come before scythe's own first
+/// wait, so counting starts only when it is there.
+pub fn assert_stays_asleep(pid: i32, window: Duration, what: &str) {
+    wait_until(|| waiting_for_signals(pid), "scythe waits for signals");
+    let before = switches(pid);
+    // A measurement window, not synchronisation.
+    thread::sleep(window);
+    assert_eq!(switches(pid), before, "{what}: scythe woke up while idle");
 }
 
 /// 128+N for a death by signal N, as a shell shows it.

@@ -385,13 +385,10 @@ fn an_idle_scythe_never_wakes_up() {
     for (name, mode) in NAMES.into_iter().flat_map(|n| MODES.map(|m| (n, m))) {
         let mut run = quiet(name, mode).args(["--", PROBE, "signals", "child"]).spawn();
         run.ready("child");
-        let before = switches(run.scythe_pid());
-        // A measurement window, not synchronisation.
-        std::thread::sleep(Duration::from_secs(3));
-        assert_eq!(
-            switches(run.scythe_pid()),
-            before,
-            "{name:?} {mode:?}: scythe woke up while idle"
+        assert_stays_asleep(
+            run.scythe_pid(),
+            Duration::from_secs(3),
+            &format!("{name:?} {mode:?}"),
         );
         run.signal(EXIT_SIGNAL);
         run.expect_line(&format!("child {EXIT_SIGNAL}"));

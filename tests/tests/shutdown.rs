@@ -614,10 +614,7 @@ fn an_idle_scythe_with_a_stop_delay_never_wakes_up() {
         let mut run =
             scythe(mode).args(["--stop-delay", "1s", "--", PROBE, "signals", "child"]).spawn();
         run.ready("child");
-        let before = switches(run.scythe_pid());
-        // A measurement window, not synchronisation.
-        std::thread::sleep(Duration::from_secs(3));
-        assert_eq!(switches(run.scythe_pid()), before, "{mode:?}: scythe woke up while idle");
+        assert_stays_asleep(run.scythe_pid(), Duration::from_secs(3), &format!("{mode:?}"));
         assert_eq!(run.end("child").code, 0, "{mode:?}");
     }
 }
