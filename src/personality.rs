@@ -26,13 +26,13 @@ impl Convention {
     /// The convention for argv\[0\] (a path, of which the basename counts).
     pub fn for_argv0(argv0: &[u8]) -> Convention {
         let name = argv0.rsplit(|&b| b == b'/').next().unwrap_or(argv0);
-        const NAMES: [(&[u8], Convention); 4] = [
-            (b"dumb-init", Convention::DumbInit),
-            (b"tini", Convention::Tini),
-            (b"tini-static", Convention::Tini),
-            (b"docker-init", Convention::Tini),
-        ];
-        NAMES.iter().find(|(known, _)| *known == name).map_or(Convention::Scythe, |&(_, c)| c)
+        // dumb-init's name first, then tini's three.
+        const NAMES: &[u8] = b"dumb-init\ntini\ntini-static\ndocker-init";
+        match (0..4).find(|&index| text::nth(NAMES, b'\n', index) == name) {
+            Some(0) => Convention::DumbInit,
+            Some(_) => Convention::Tini,
+            None => Convention::Scythe,
+        }
     }
 
     pub fn personality(self) -> &'static Personality {
