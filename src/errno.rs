@@ -12,13 +12,15 @@ pub const CANNOT_EXECUTE: u8 = 126;
 /// template for [`Line::fill`](crate::line::Line::fill) to put the number in.
 /// Packed (see `words`).
 pub fn describe(errno: u32) -> &'static [u8] {
-    const NUMBERS: [u32; 6] = [EPERM, ENOENT, ENOEXEC, EAGAIN, EACCES, EINVAL];
+    // In bytes (the largest is 22): a quarter of the room.
+    const NUMBERS: [u8; 6] =
+        [EPERM as u8, ENOENT as u8, ENOEXEC as u8, EAGAIN as u8, EACCES as u8, EINVAL as u8];
     // One list, in the order of NUMBERS, and the template for the rest.
     const WORDS: &[u8] = crate::packed!(
         b"Operation not permitted\0No such file or directory\0Exec format error\0\
         Resource temporarily unavailable\0Permission denied\0Invalid argument\0error #\0"
     );
-    let index = NUMBERS.iter().position(|&n| n == errno).unwrap_or(NUMBERS.len());
+    let index = NUMBERS.iter().position(|&n| u32::from(n) == errno).unwrap_or(NUMBERS.len());
     crate::text::nth(WORDS, 0, index)
 }
 
