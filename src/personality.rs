@@ -26,13 +26,19 @@ impl Convention {
     /// The convention for argv\[0\] (a path, of which the basename counts).
     pub fn for_argv0(argv0: &[u8]) -> Convention {
         let name = argv0.rsplit(|&b| b == b'/').next().unwrap_or(argv0);
-        // dumb-init's name first, then tini's three.
-        const NAMES: &[u8] = b"dumb-init\ntini\ntini-static\ndocker-init";
-        match (0..4).find(|&index| text::nth(NAMES, b'\n', index) == name) {
-            Some(0) => Convention::DumbInit,
-            Some(_) => Convention::Tini,
-            None => Convention::Scythe,
+        // dumb-init's name first, then tini's three, each after its length:
+        // one string, not a table with a pointer and a length for each, and
+        // a name of another length is passed over without reading it.
+        const NAMES: &[u8] = b"\x09dumb-init\x04tini\x0btini-static\x0bdocker-init";
+        let mut at = 0;
+        while let Some(&length) = NAMES.get(at) {
+            let start = at + 1;
+            at = start + usize::from(length);
+            if NAMES.get(start..at) == Some(name) {
+                return if start == 1 { Convention::DumbInit } else { Convention::Tini };
+            }
         }
+        Convention::Scythe
     }
 
     pub fn personality(self) -> &'static Personality {
@@ -447,6 +453,8 @@ mod tests {
             (b"/usr/libexec/docker/docker-init", Convention::Tini),
             (b"/run/podman-init", Convention::Scythe),
             (b"tini.old", Convention::Scythe),
+            (b"dumb-ini", Convention::Scythe),
+            (b"tinitini", Convention::Scythe),
             (b"", Convention::Scythe),
             (b"/usr/bin/", Convention::Scythe),
         ];
