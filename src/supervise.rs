@@ -28,11 +28,11 @@ pub struct Reaped {
 }
 
 /// The next signal, or `None` once `deadline` (on the monotonic clock) has
-/// passed; with [`NO_DEADLINE`], the wait has no end. A failure that will not go away (a kernel without a call scythe
-/// needs, a seccomp policy that refuses it; see `sys`) is never retried: it
-/// is said, once, and scythe exits with `status`, or, while the main child
-/// runs (`main`), waits for it to end, relaying and reaping no more, and
-/// exits with its status.
+/// passed; with [`NO_DEADLINE`], the wait has no end. A failure that will
+/// not go away (a kernel without a call scythe needs, a seccomp policy that
+/// refuses it; see `sys`) is never retried: it is said, once, and scythe
+/// exits with `status`, or, while the main child runs (`main`), waits for it
+/// to end, relaying and reaping no more, and exits with its status.
 fn next_signal(
     set: SigSet,
     deadline: u64,
