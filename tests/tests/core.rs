@@ -372,8 +372,11 @@ fn scythe_leaves_the_directory_and_the_child_keeps_it() {
         run.expect_line(&format!("cwd: {}", dir.display()));
         run.expect_line("own group: false");
         run.ready("child");
-        let cwd = std::fs::read_link(format!("/proc/{}/cwd", run.scythe_pid())).unwrap();
-        assert_eq!(cwd, std::path::Path::new("/"), "{name:?} {mode:?}");
+        // scythe leaves once the child is forked, which may be after the
+        // child's ready; waited for, bounded, and it fails if it never does.
+        let cwd = format!("/proc/{}/cwd", run.scythe_pid());
+        let at_root = || std::fs::read_link(&cwd).is_ok_and(|dir| dir == std::path::Path::new("/"));
+        wait_until(at_root, &format!("{name:?} {mode:?}: scythe is in /"));
         // Ended through scythe: a SIGKILLed subreaper would leave the probe
         // to the machine's init, running for ever.
         assert_eq!(run.end("child").code, 0, "{name:?} {mode:?}");
