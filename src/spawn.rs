@@ -133,10 +133,11 @@ fn hand_over_sockets(command: &Command, entry: &mut Line) {
     if signal::parse_number(value, u32::MAX) != scythe {
         return;
     }
+    const NAME: &str = "LISTEN_PID=";
     let own = process::getpid();
-    entry.text("LISTEN_PID=").number(crate::supervise::pid_number(own));
-    // The entry is `LISTEN_PID=` and then the value.
-    let old = value.as_ptr().wrapping_sub(b"LISTEN_PID=".len());
+    entry.text(NAME).number(crate::supervise::pid_number(own));
+    // The entry is the name, `=` and then the value.
+    let old = value.as_ptr().wrapping_sub(NAME.len());
     let mut slot = command.envp.cast_mut();
     // SAFETY: envp is the NULL-terminated array the kernel put on the stack,
     // of which the child has its own copy; the loop stops at the NULL.
