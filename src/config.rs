@@ -79,6 +79,9 @@ pub struct User {
 impl User {
     /// Parses `UID[:GID]`; without GID, the group id is the user id (never
     /// root's group by default).
+    // tools/inline.py: smaller inlined, and as cold (optimised for size).
+    #[cold]
+    #[inline(always)]
     pub fn parse(text: &[u8]) -> Option<User> {
         let number = |text| crate::signal::parse_number(text, u32::MAX);
         match crate::rewrite::split_spec(text) {

@@ -95,6 +95,8 @@ pub struct Environment<'a> {
 
 impl<'a> Environment<'a> {
     /// An environment that sets nothing, to [`read`](Environment::read) into.
+    // tools/inline.py: smaller out of line.
+    #[inline(never)]
     pub const fn new() -> Environment<'a> {
         Environment { found: 0, values: [MaybeUninit::uninit(); LISTEN_PID + 1] }
     }
@@ -120,6 +122,8 @@ impl<'a> Environment<'a> {
     }
 
     /// The value of the variable of `ENVIRONMENT[index]`, if set.
+    // tools/inline.py: smaller inlined.
+    #[inline(always)]
     pub fn variable(&self, index: usize) -> Option<&'a [u8]> {
         let slot = self.values.get(index)?;
         // SAFETY: the bit is set only once the slot has been written.

@@ -35,6 +35,8 @@ use crate::start::Process;
 /// Exit status when COMMAND cannot be started at all (`fork` failed).
 pub const FAILURE: u8 = 1;
 
+// tools/inline.py: smaller inlined.
+#[inline(always)]
 fn main(process: Process) -> ! {
     // First of all, block every signal: one sent during start-up then waits,
     // pending, and is relayed on the first turn of the loop instead of
@@ -144,6 +146,8 @@ fn parse(
 /// changes what scythe sees: it installs no handlers (and `execve` removed
 /// any), and a blocked signal is queued for `sigtimedwait` even when it is
 /// ignored. The child, which does care, sets its own (see `spawn`).
+// tools/inline.py: smaller inlined.
+#[inline(always)]
 fn prepare_signals(config: &Config) -> bool {
     let sigchld_ignored = sys::reset_disposition(SIGCHLD) == Ok(true);
     if config.parent_death_signal != 0 {
@@ -187,6 +191,8 @@ fn let_go_of_terminal() -> SigSet {
     }
 }
 
+// tools/inline.py: smaller inlined.
+#[inline(always)]
 fn exit(ended: Ended, config: &Config) -> ! {
     let code = config.exit_status(ended);
     if config.verbosity >= 1 {

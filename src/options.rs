@@ -298,9 +298,9 @@ impl<'a, A: Args<'a> + ?Sized> Parser<'_, 'a, A> {
     }
 
     /// Reads the environment (options win over it) and settles verbosity
-    /// and the defaults that depend on other settings. (Not inlined: that
-    /// keeps the caller's stack frame, and the code addressing it, small.)
-    #[inline(never)]
+    /// and the defaults that depend on other settings.
+    // tools/inline.py: smaller as cold (optimised for size).
+    #[cold]
     fn finish(&mut self, environment: &Environment<'a>) -> Result<(), Problem> {
         let convention = self.personality.convention;
         // Options win: a variable counts only if its option was not given.
@@ -364,6 +364,8 @@ fn leading_number(text: &[u8]) -> u32 {
 
 impl UsageError<'_> {
     /// The one-line message for this error.
+    // tools/inline.py: smaller inlined.
+    #[inline(always)]
     pub fn describe<'l>(&self, line: &'l mut Line) -> &'l mut Line {
         if !self.source.is_empty() {
             line.fill(b"%: ", self.source, &[]);

@@ -24,6 +24,8 @@ impl RewriteTable {
 
     /// Makes `from` arrive as `to` (0 drops it), as the user chose;
     /// out-of-range numbers are ignored, since parsing has refused them.
+    // tools/inline.py: smaller inlined.
+    #[inline(always)]
     pub fn set(&mut self, from: u8, to: u8) {
         if let Some(slot) = self.to.get_mut(usize::from(from)) {
             *slot = to ^ from;
@@ -99,6 +101,8 @@ pub fn parse_spec(spec: &[u8], rules: SpecRules) -> Result<(u8, u8), (SpecError,
 }
 
 /// FROM and TO, split at the first colon.
+// tools/inline.py: smaller inlined.
+#[inline(always)]
 pub fn split_spec(spec: &[u8]) -> Option<(&[u8], &[u8])> {
     match text::split_at_any(spec, b":") {
         (from, Some(to)) => Some((from, to)),

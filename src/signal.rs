@@ -66,6 +66,8 @@ pub fn parse_number(text: &[u8], max: u32) -> Option<u32> {
 /// Parses a signal given as a number (`15`, and `0` for "no signal") or a
 /// name in any case, with or without `SIG` (`TERM`, `SIGTERM`, `sigterm`,
 /// `RTMIN`, `RTMIN+2`, `SIGRTMAX`).
+// tools/inline.py: smaller as cold (optimised for size).
+#[cold]
 pub fn parse(text: &[u8]) -> Option<u8> {
     let name = strip_prefix_ignore_case(text, b"SIG").unwrap_or(text);
     // A number, or `SIG36` as messages write signals without a name.
@@ -92,6 +94,8 @@ fn parse_realtime(name: &[u8]) -> Option<u8> {
     }
 }
 
+// tools/inline.py: smaller inlined.
+#[inline(always)]
 fn strip_prefix_ignore_case<'a>(text: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
     let (head, rest) = text.split_at_checked(prefix.len())?;
     same_ignoring_case(head, prefix).then_some(rest)
@@ -105,6 +109,8 @@ fn same_ignoring_case(text: &[u8], upper: &[u8]) -> bool {
 
 /// The name of `signal` without `SIG` (`TERM`), for 1 to 31; messages
 /// write the others as `SIG` and their number (`SIG36`).
+// tools/inline.py: smaller inlined.
+#[inline(always)]
 pub fn name(signal: u8) -> Option<&'static [u8]> {
     (1..=31).contains(&signal).then(|| plain_name(signal))
 }
@@ -132,10 +138,14 @@ impl SigSet {
         SigSet(self.0 | bit(signal))
     }
 
+    // tools/inline.py: smaller inlined.
+    #[inline(always)]
     pub const fn without(self, signal: u8) -> SigSet {
         SigSet(self.0 & !bit(signal))
     }
 
+    // tools/inline.py: smaller inlined.
+    #[inline(always)]
     pub const fn contains(self, signal: u8) -> bool {
         self.0 & bit(signal) != 0
     }

@@ -187,6 +187,8 @@ pub fn report_and_exit(template: &[u8], value: &[u8], error: Errno, status: u8) 
 
 /// Execs `command`, searching `PATH` when its name has no `/`; returns the
 /// error that ended the search, as `execvp` reports it.
+// tools/inline.py: smaller inlined.
+#[inline(always)]
 fn exec_search(command: &Command) -> Errno {
     let name = command.name;
     if name.is_empty() {
@@ -253,6 +255,8 @@ const SHELL: &core::ffi::CStr = c"/bin/sh";
 /// Writes `directory/name` and a NUL into `buffer` (just `name` when
 /// `directory` is empty: an empty `PATH` entry means the current
 /// directory). `None` if it does not fit.
+// tools/inline.py: smaller inlined.
+#[inline(always)]
 fn join(buffer: &mut [MaybeUninit<u8>], directory: &[u8], name: &[u8]) -> Option<*const u8> {
     let slash: &[u8] = if directory.is_empty() { b"" } else { b"/" };
     let mut slots = buffer.iter_mut();

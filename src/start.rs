@@ -244,6 +244,25 @@ pub unsafe extern "C" fn memset(dest: *mut u8, value: i32, n: usize) -> *mut u8 
 /// As C's `memcmp`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+    // SAFETY: same contract.
+    unsafe { compare(a, b, n) }
+}
+
+/// # Safety
+/// As C's `bcmp`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+    // SAFETY: same contract.
+    unsafe { compare(a, b, n) }
+}
+
+/// `memcmp` and `bcmp`, inlined into each (smaller than a call from one to
+/// the other; see `tools/inline.py`).
+///
+/// # Safety
+/// As C's `memcmp`.
+#[inline(always)]
+unsafe fn compare(a: *const u8, b: *const u8, n: usize) -> i32 {
     for i in 0..n {
         // SAFETY: the caller guarantees n readable bytes at both pointers.
         let (x, y) = unsafe { (a.add(i).read_volatile(), b.add(i).read_volatile()) };
@@ -255,16 +274,13 @@ pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
 }
 
 /// # Safety
-/// As C's `bcmp`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
-    // SAFETY: same contract.
-    unsafe { memcmp(a, b, n) }
-}
-
-/// # Safety
 /// As C's `strlen`.
 #[unsafe(no_mangle)]
+// rustc says the attribute is ignored on an exported function; under LTO it
+// is not: the calls in scythe and in core's `CStr::from_ptr` (rustix's vDSO
+// lookup on 32-bit x86) are inlined, which is smaller (see `tools/inline.py`).
+#[allow(unused_attributes)]
+#[inline(always)]
 pub unsafe extern "C" fn strlen(s: *const u8) -> usize {
     let mut n = 0;
     // SAFETY: the caller guarantees a NUL-terminated string.

@@ -140,6 +140,8 @@ pub fn supervise(main: Pid, config: &Config, mut ignore_once: SigSet, terminal: 
 const NOT_HELD: SigSet = SigSet::FULL.without(SIGTERM).without(SIGINT);
 
 /// Stops scythe (as PID 1, the kernel ignores this).
+// tools/inline.py: smaller inlined.
+#[inline(always)]
 fn stop_scythe() {
     raise(Signal::STOP);
 }
@@ -263,6 +265,8 @@ impl<'c> Rest<'c> {
 
 /// Pause mode: no child; reap whatever is handed to scythe; exit 0 on
 /// SIGTERM or SIGINT and ignore every other signal.
+// tools/inline.py: smaller inlined.
+#[inline(always)]
 pub fn pause(config: &Config) -> ! {
     loop {
         match next_signal(SigSet::FULL, NO_DEADLINE, None, crate::FAILURE, config) {
@@ -328,6 +332,8 @@ fn reap_all(main: Option<Pid>, config: &Config, mut options: WaitOptions) -> Rea
 }
 
 /// Passes `received` on, as the rewrite table says; false if it was dropped.
+// tools/inline.py: smaller as cold (optimised for size).
+#[cold]
 fn relay(received: u8, main: Pid, config: &Config) -> bool {
     let signal = config.rewrite.apply(received);
     let result = match signal {

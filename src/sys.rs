@@ -156,6 +156,8 @@ pub fn ignore(signal: u8) -> Result<(), Errno> {
 }
 
 /// Sets `signal`'s handler to `SIG_DFL` or `SIG_IGN`; returns the old one.
+// tools/inline.py: smaller inlined.
+#[inline(always)]
 fn sigaction(signal: u8, handler: usize) -> Result<usize, Errno> {
     let mut new = MaybeUninit::<kernel_sigaction>::zeroed();
     let mut old = MaybeUninit::<kernel_sigaction>::zeroed();
@@ -192,6 +194,8 @@ pub fn fork() -> Result<Option<Pid>, Errno> {
 /// # Safety
 /// `path` must be a NUL-terminated string; `argv` and `envp` NULL-terminated
 /// arrays of NUL-terminated strings.
+// tools/inline.py: smaller inlined.
+#[inline(always)]
 pub unsafe fn execve(path: *const u8, argv: *const *const u8, envp: *const *const u8) -> Errno {
     // SAFETY: the caller vouches for the three pointers.
     let result = unsafe { syscall(__NR_execve, [path as usize, argv as usize, envp as usize]) };
@@ -207,6 +211,8 @@ pub fn kill_everyone(signal: u8) -> Result<(), Errno> {
 }
 
 /// Ends the process (every thread of it, though scythe has only one).
+// tools/inline.py: smaller out of line.
+#[inline(never)]
 pub fn exit(code: u8) -> ! {
     // SAFETY: exit_group takes no pointers and does not return.
     unsafe {

@@ -4,7 +4,9 @@
 /// `text` up to the first byte that is one of `ends`, and what follows that
 /// byte (`None` when no byte of `ends` occurs: the first part is then all
 /// of `text`).
+// tools/inline.py: smaller out of line, and as cold (optimised for size).
 #[inline(never)]
+#[cold]
 pub fn split_at_any<'a>(text: &'a [u8], ends: &[u8]) -> (&'a [u8], Option<&'a [u8]>) {
     let mut at = 0;
     while let Some(byte) = text.get(at) {
@@ -31,6 +33,8 @@ pub fn nth(list: &[u8], end: u8, index: usize) -> &[u8] {
 }
 
 /// `text` up to the first byte that is one of `ends` (all of it if none).
+// tools/inline.py: smaller inlined.
+#[inline(always)]
 pub fn field<'a>(text: &'a [u8], ends: &[u8]) -> &'a [u8] {
     split_at_any(text, ends).0
 }
