@@ -94,6 +94,8 @@ impl User {
 impl Config {
     /// scythe's exit status for how the main child ended: its own code, or
     /// 128+N for a death by signal N, and 0 for any of `success_statuses`.
+    // tools/inline.py: smaller as cold (optimised for size).
+    #[cold]
     pub fn exit_status(&self, ended: Ended) -> u8 {
         let status = ended.exit_code();
         if self.success_statuses.contains(status) { 0 } else { status }

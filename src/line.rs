@@ -103,6 +103,8 @@ impl Line {
 
     /// The line so far as a C string, for a line that was only added to:
     /// the buffer starts zeroed, and a byte after the text always stays free.
+    // tools/inline.py: smaller as cold (optimised for size).
+    #[cold]
     pub fn c_string(&self) -> *const u8 {
         self.buf.as_ptr()
     }
