@@ -37,6 +37,16 @@ TARGETS = {
 # A kept attribute may make one build this much larger if the three
 # together get smaller (a word of alignment, often).
 SLACK = 8
+
+
+def objcopy():
+    """The pinned toolchain's llvm-objcopy, found as the Makefile finds it."""
+    rustc = lambda *args: subprocess.check_output(["rustc", *args], text=True, cwd=ROOT)
+    host = next(l[6:] for l in rustc("-vV").splitlines() if l.startswith("host: "))
+    return f"{rustc('--print', 'sysroot').strip()}/lib/rustlib/{host}/bin/llvm-objcopy"
+
+
+OBJCOPY = objcopy()
 FUNCTION = re.compile(r'^\s*(pub(\([a-z]+\))? )?(const )?(unsafe )?(extern "C" )?fn \w+')
 
 
@@ -90,10 +100,6 @@ def apply(tree, changes):
 
 def sizes(tree):
     """The stripped size of each build of `tree`, or None if one fails."""
-    objcopy = (
-        subprocess.check_output(["rustc", "--print", "sysroot"], text=True, cwd=ROOT).strip()
-        + "/lib/rustlib/x86_64-unknown-linux-gnu/bin/llvm-objcopy"
-    )
     result = {}
     for arch, triple in TARGETS.items():
         build = subprocess.run(
@@ -106,7 +112,7 @@ def sizes(tree):
             return None
         stripped = tree / f"scythe-{arch}"
         shutil.copy(tree / "target" / triple / "release" / "scythe", stripped)
-        subprocess.run([objcopy, "--strip-sections", str(stripped)], check=True)
+        subprocess.run([OBJCOPY, "--strip-sections", str(stripped)], check=True)
         result[arch] = stripped.stat().st_size
     return result
 
